@@ -1,0 +1,8 @@
+"""The importers app's configuration."""
+
+from django.apps import AppConfig
+
+
+class ImportersConfig(AppConfig):
+    name = "importers"
+    verbose_name = "Importers"
