@@ -1,5 +1,28 @@
 """importers: management commands that turn files of rows into model rows.
 
-Nothing here may import models at module level: the app registry is not ready when
-Django imports this package.
+The public names are loaded lazily: Django imports this package while the app
+registry is still loading, and `manage.py --help` should not pay for the engine.
 """
+
+from importlib import import_module
+from typing import Any
+
+_PUBLIC = {
+    "Importer": "importers.importer",
+    "register": "importers.registry",
+    "ImportCommand": "importers.command",
+    "run_import": "importers.pipeline",
+    "ImportOptions": "importers.options",
+    "Report": "importers.results",
+    "RowError": "importers.results",
+    "SourceError": "importers.errors",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'importers' has no attribute {name!r}")
+    return getattr(import_module(module), name)

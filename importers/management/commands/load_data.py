@@ -1,0 +1,61 @@
+"""`load_data`: import any file into any model, by importer name or model label."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import PurePath
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import CommandError
+
+from importers.command import USAGE, ImportCommand
+from importers.importer import Importer
+from importers.registry import get_importer, importer_for_model, registered
+
+COMPRESSED = {".gz", ".bz2", ".xz", ".zip"}
+
+
+def file_stem(path: str) -> str:
+    """Return a file's name without its format and compression extensions."""
+    pure = PurePath(path)
+    if pure.suffix.lower() in COMPRESSED:
+        pure = PurePath(pure.stem)
+    return PurePath(pure.name).stem
+
+
+class Command(ImportCommand):
+    help = (
+        "Import rows from files into a model. The importer is the one registered "
+        "under the file's name (posts.csv -> posts), or --importer NAME, or "
+        "--model app_label.Model for any model."
+    )
+
+    def add_import_arguments(self, parser: ArgumentParser) -> None:
+        which = parser.add_mutually_exclusive_group()
+        which.add_argument("--model", metavar="APP_LABEL.MODEL",
+                           help="import into this model with a default importer")
+        which.add_argument("--importer", metavar="NAME",
+                           help="use the importer registered as NAME")
+
+    def get_importer(self, path: str, options: dict[str, Any]) -> type[Importer]:
+        if options.get("model"):
+            try:
+                model = apps.get_model(options["model"])
+            except (LookupError, ValueError):
+                raise CommandError(
+                    f"unknown model {options['model']!r}; use app_label.ModelName",
+                    returncode=USAGE,
+                ) from None
+            return importer_for_model(model)
+        name = options.get("importer") or file_stem(path)
+        importer = get_importer(name)
+        if importer is None:
+            known = ", ".join(registered()) or "none"
+            source = "--importer" if options.get("importer") else f"the file name {path!r}"
+            raise CommandError(
+                f"no importer named {name!r} (from {source}); registered: {known}. "
+                "Use --importer NAME or --model app_label.Model",
+                returncode=USAGE,
+            )
+        return importer

@@ -1,0 +1,333 @@
+"""Run an import: files -> batches -> validate -> plan -> write, in one transaction.
+
+`run_import()` is the engine's entry point and needs no command: it returns a
+`Report`. It owns the transaction (one around the whole run by default, one per
+batch with `atomic=False`, none in a dry run, which only reads) and the on-error
+policy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+from django.db import transaction
+
+from .converters import ConvertOptions
+from .errors import SourceError
+from .errorsfile import ErrorsFile
+from .importer import Importer
+from .mapping import map_columns
+from .options import ImportOptions
+from .planning import BatchPlan, Planner, SeenKeys
+from .readers import ReadOptions, Row, reader_for
+from .results import FileReport, Report, RowError
+from .sources import open_source
+from .validation import Record, Rejected, Validator
+from .writers import Writer
+
+
+class ImportAborted(Exception):
+    """The run stops: a row was rejected under --on-error abort, or too many were."""
+
+    def __init__(self, message: str, error: RowError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class Progress(Protocol):
+    def start(self, name: str, total: int | None) -> None: ...
+    def update(self, position: int, rows: int) -> None: ...
+    def finish(self) -> None: ...
+
+
+def batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+Job = tuple[type[Importer], str]
+
+
+def run_import(
+    jobs: Sequence[Job],
+    options: ImportOptions = ImportOptions(),  # noqa: B008 (frozen, safe to share)
+    *,
+    progress: Progress | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Report:
+    """Import each (importer, path) in order, in one run; return what happened."""
+    return ImportRun(options, progress=progress, stdin=stdin).execute(jobs)
+
+
+@dataclass
+class Setup:
+    """How one importer runs in this run: its key, mode and conversion options."""
+
+    importer: Importer
+    key: tuple[str, ...]
+    mode: str
+    convert_options: ConvertOptions
+
+    @classmethod
+    def build(cls, importer: type[Importer], options: ImportOptions) -> Setup:
+        key = options.key if options.key is not None else importer.get_key()
+        mode = options.mode or ("upsert" if key else "create")
+        if mode != "create" and not key:
+            raise SourceError(
+                f"--mode {mode} needs a key to find existing rows, and "
+                f"{importer.model._meta.label} has no single unique field: "
+                "pass --key FIELD",
+                code="no_key",
+            )
+        convert_options = ConvertOptions(
+            null_values=frozenset([*importer.null_values, *options.null_values]),
+            date_formats=(*options.date_formats, *importer.date_formats),
+            datetime_formats=(*options.datetime_formats, *importer.datetime_formats),
+            time_formats=tuple(importer.time_formats),
+            m2m_separator=importer.m2m_separator,
+        )
+        return cls(importer(), key, mode, convert_options)
+
+
+class ImportRun:
+    """The state of one run across its files: keys seen, errors file, report."""
+
+    def __init__(
+        self,
+        options: ImportOptions,
+        *,
+        progress: Progress | None,
+        stdin: IO[bytes] | None,
+    ) -> None:
+        self.options = options
+        self.progress = progress
+        self.stdin = stdin
+        self.seen = SeenKeys()
+        self.report = Report(dry_run=options.dry_run, atomic=options.atomic)
+        self.errors_file: ErrorsFile | None = None
+        self.setups: dict[type[Importer], Setup] = {}
+
+    def execute(self, jobs: Sequence[Job]) -> Report:
+        options = self.options
+        for importer, _ in jobs:
+            if importer not in self.setups:
+                self.setups[importer] = Setup.build(importer, options)
+        if options.errors_file:
+            self.errors_file = ErrorsFile(
+                options.errors_file,
+                raw=options.keep_raw_errors,
+                several_files=len(jobs) > 1,
+            )
+        try:
+            with ExitStack() as stack:
+                if options.atomic and not options.dry_run:
+                    stack.enter_context(transaction.atomic(using=options.database))
+                for importer, path in jobs:
+                    self.import_file(importer, path)
+        except ImportAborted as exc:
+            self.report.aborted = str(exc)
+            self.report.rolled_back = options.atomic and not options.dry_run
+        finally:
+            if self.errors_file is not None:
+                self.errors_file.close()
+        return self.report
+
+    def import_file(self, importer: type[Importer], path: str) -> None:
+        options = self.options
+        setup = self.setups[importer]
+        started = time.perf_counter()
+        with open_source(
+            path, encoding=options.encoding, format=options.format, stdin=self.stdin
+        ) as source:
+            reader = reader_for(source)(
+                source, ReadOptions(delimiter=options.delimiter)
+            )
+            file_report = FileReport(source.name, importer.get_name())
+            self.report.files.append(file_report)
+            rows = iter(reader)
+            if options.limit is not None:
+                rows = itertools.islice(rows, options.limit)
+            headers = reader.columns
+            positional = headers is not None
+            if headers is None:
+                first = next(rows, None)
+                if first is None:
+                    raise SourceError(
+                        "no records to import", name=source.name, code="no_rows"
+                    )
+                headers = list(first.cells) if isinstance(first.cells, dict) else []
+                rows = itertools.chain([first], rows)
+            column_map = map_columns(
+                importer,
+                headers,
+                file=source.name,
+                extra_map=options.column_map,
+                ignore_nonexistent=options.ignore_nonexistent,
+                needs_required=setup.mode in ("create", "upsert", "skip"),
+                key=setup.key if setup.mode != "create" else (),
+                positional=positional,
+            )
+            fields = list(column_map.sources)
+            validator = Validator(
+                setup.importer,
+                column_map,
+                setup.convert_options,
+                file=source.name,
+                lookups=options.lookups,
+                using=options.database,
+                dry_run=options.dry_run,
+                ignore_unknown=options.ignore_nonexistent,
+            )
+            planner = Planner(
+                importer,
+                mode=setup.mode,
+                key=setup.key,
+                fields=fields,
+                using=options.database,
+                file=source.name,
+                columns=column_map.columns,
+                seen=self.seen,
+            )
+            writer = Writer(
+                importer.model,
+                using=options.database,
+                mode=setup.mode,
+                key=setup.key,
+                fields=fields,
+                defaults={
+                    k: v
+                    for k, v in importer.defaults.items()
+                    if k not in column_map.sources
+                },
+                file=source.name,
+            )
+            if self.progress is not None:
+                self.progress.start(source.name, source.size)
+            try:
+                for batch in batched(rows, options.batch_size):
+                    self.import_batch(
+                        batch, file_report, validator, planner, writer, headers
+                    )
+                    file_report.seconds = time.perf_counter() - started
+                    if self.progress is not None:
+                        self.progress.update(source.position(), file_report.rows)
+            finally:
+                if self.progress is not None:
+                    self.progress.finish()
+            for name, related in validator.relations.items():
+                if related.created:
+                    file_report.related_created[name] = related.created
+            file_report.seconds = time.perf_counter() - started
+            if file_report.rows == 0:
+                raise SourceError(
+                    "no data rows to import (the file has only a header)"
+                    if positional
+                    else "no records to import",
+                    name=source.name,
+                    code="no_rows",
+                )
+
+    def import_batch(
+        self,
+        batch: list[Row],
+        file_report: FileReport,
+        validator: Validator,
+        planner: Planner,
+        writer: Writer,
+        headers: list[str],
+    ) -> None:
+        options = self.options
+        file_report.rows += len(batch)
+        records, rejected = validator.validate(batch)
+        plan = planner.plan(records)
+        rejected += [
+            Rejected(r.line, r.index, [e], r.cells) for r, e in plan.rejected
+        ]
+        if rejected and options.stops_at_first_error:
+            first = min(rejected, key=lambda r: (r.line, r.index or 0))
+            self.reject(file_report, first, headers)
+            raise ImportAborted(str(first.errors[0]), first.errors[0])
+        if not options.dry_run:
+            if options.atomic:
+                refused = writer.write(plan)
+            else:
+                with transaction.atomic(using=options.database):
+                    refused = writer.write(plan)
+            if refused:
+                self.drop_refused(plan, refused)
+                rejected += [
+                    Rejected(r.line, r.index, [e], r.cells) for r, e in refused
+                ]
+                if options.stops_at_first_error:
+                    first = min(rejected, key=lambda r: (r.line, r.index or 0))
+                    self.reject(file_report, first, headers)
+                    raise ImportAborted(str(first.errors[0]), first.errors[0])
+            if not options.atomic:
+                file_report.add_committed(batch[0].line, batch[-1].line)
+        self.count(file_report, plan)
+        for entry in sorted(rejected, key=lambda r: (r.line, r.index or 0)):
+            self.reject(file_report, entry, headers)
+        limit = options.max_errors
+        if limit is not None and self.report.total("reject") > limit:
+            raise ImportAborted(
+                f"more than {limit} rows were rejected (--max-errors {limit})"
+            )
+
+    @staticmethod
+    def drop_refused(plan: BatchPlan, refused: list[tuple[Record, RowError]]) -> None:
+        gone = {id(record) for record, _ in refused}
+        plan.creates = [r for r in plan.creates if id(r) not in gone]
+        plan.updates = [c for c in plan.updates if id(c.record) not in gone]
+
+    def reject(self, file_report: FileReport, entry: Rejected, headers: list) -> None:
+        file_report.counts["reject"] += 1
+        for error in entry.errors:
+            if len(file_report.errors) < 1000:
+                file_report.errors.append(error)
+        if self.errors_file is not None:
+            self.errors_file.add(
+                file=file_report.name,
+                columns=[str(h) for h in headers],
+                cells=entry.cells,
+                line=entry.line,
+                error="; ".join(
+                    (f"{e.column}: " if e.column else "") + e.message
+                    for e in entry.errors
+                ),
+            )
+
+    def count(self, file_report: FileReport, plan: BatchPlan) -> None:
+        counts = file_report.counts
+        counts["create"] += len(plan.creates)
+        counts["update"] += len(plan.updates)
+        counts["unchanged"] += len(plan.unchanged)
+        counts["skip"] += len(plan.skipped)
+        room = self.options.preview
+        if not room:
+            return
+        previews = file_report.previews
+        for action, items in (
+            ("create", plan.creates),
+            ("update", plan.updates),
+            ("unchanged", plan.unchanged),
+            ("skip", plan.skipped),
+        ):
+            kept = previews.setdefault(action, [])
+            for item in items[: max(0, room - len(kept))]:
+                kept.append(preview(item))
+
+
+def preview(item: Any) -> dict[str, Any]:
+    """Return a short, printable description of one planned row."""
+    if isinstance(item, Record):
+        return {"line": item.line, "values": item.values}
+    return {
+        "line": item.record.line,
+        "values": item.record.values,
+        "changed": {name: change for name, change in item.changed.items()},
+    }

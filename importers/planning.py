@@ -1,0 +1,225 @@
+"""Decide each valid record's action by its key: create, update, unchanged or skip.
+
+One query per batch finds the existing rows (and one per many-to-many field their
+links); duplicate keys inside the file and unique conflicts become row errors here,
+before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from .importer import Importer
+from .results import RowError
+from .validation import Record
+
+MISSING = object()
+
+
+@dataclass(slots=True)
+class Change:
+    """A record that updates an existing row: its pk and each changed field."""
+
+    record: Record
+    pk: Any
+    changed: dict[str, tuple[Any, Any]]
+
+
+@dataclass
+class BatchPlan:
+    creates: list[Record] = field(default_factory=list)
+    updates: list[Change] = field(default_factory=list)
+    unchanged: list[Record] = field(default_factory=list)
+    skipped: list[Record] = field(default_factory=list)
+    rejected: list[tuple[Record, RowError]] = field(default_factory=list)
+
+
+class SeenKeys:
+    """The keys met so far in this run, to reject duplicates inside the files."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Any, int] = {}
+
+    def first_line(self, key: Any, line: int) -> int | None:
+        """Remember `key` at `line`; return the earlier line if it was seen before."""
+        earlier = self.lines.setdefault(key, line)
+        return None if earlier == line else earlier
+
+
+def comparable(value: Any) -> Any:
+    """Return what a record's value is stored as: related rows by primary key."""
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+class Planner:
+    """Plan the batches of one importer in one mode against one database."""
+
+    def __init__(
+        self,
+        importer: type[Importer],
+        *,
+        mode: str,
+        key: tuple[str, ...],
+        fields: list[str],
+        using: str,
+        file: str,
+        columns: dict[str, str],
+        seen: SeenKeys,
+    ) -> None:
+        self.model = importer.model
+        self.mode = mode
+        self.key = key
+        self.using = using
+        self.file = file
+        self.columns = columns
+        self.seen = seen
+        opts = self.model._meta
+        self.fields = [opts.get_field(name) for name in fields]
+        self.concrete = [f for f in self.fields if not f.many_to_many]
+        self.many = [f for f in self.fields if f.many_to_many]
+        self.manager = self.model._base_manager.db_manager(using)
+
+    def key_of(self, values: dict[str, Any]) -> Any:
+        if len(self.key) == 1:
+            return comparable(values[self.key[0]])
+        return tuple(comparable(values[name]) for name in self.key)
+
+    def error(self, record: Record, message: str, code: str) -> RowError:
+        column = self.columns.get(self.key[0]) if self.key else None
+        value = self.key_of(record.values) if self.key else None
+        return RowError(
+            file=self.file,
+            line=record.line,
+            index=record.index,
+            column=column,
+            value=value,
+            message=message,
+            code=code,
+        )
+
+    def plan(self, records: list[Record]) -> BatchPlan:
+        plan = BatchPlan()
+        if not self.key:
+            plan.creates = records
+            return plan
+        keyed: dict[Any, Record] = {}
+        for record in records:
+            key = self.key_of(record.values)
+            earlier = self.seen.first_line((self.model, key), record.line)
+            if earlier is not None:
+                plan.rejected.append(
+                    (
+                        record,
+                        self.error(
+                            record,
+                            f"duplicate key: the same {self.key_label} is on line "
+                            f"{earlier}",
+                            "duplicate_key",
+                        ),
+                    )
+                )
+            else:
+                keyed[key] = record
+        existing = self.existing(list(keyed))
+        links = self.links([row["pk"] for row in existing.values()])
+        for key, record in keyed.items():
+            row = existing.get(key)
+            if row is None:
+                if self.mode == "update":
+                    plan.rejected.append(
+                        (
+                            record,
+                            self.error(
+                                record,
+                                f"no {self.model._meta.verbose_name} with this "
+                                f"{self.key_label} exists to update",
+                                "does_not_exist",
+                            ),
+                        )
+                    )
+                else:
+                    plan.creates.append(record)
+            elif self.mode == "create":
+                plan.rejected.append(
+                    (
+                        record,
+                        self.error(
+                            record,
+                            f"{self.model._meta.verbose_name.capitalize()} with this "
+                            f"{self.key_label} already exists.",
+                            "unique",
+                        ),
+                    )
+                )
+            elif self.mode == "skip":
+                plan.skipped.append(record)
+            else:
+                changed = self.changes(record.values, row, links.get(row["pk"], {}))
+                if changed:
+                    plan.updates.append(Change(record, row["pk"], changed))
+                else:
+                    plan.unchanged.append(record)
+        return plan
+
+    @property
+    def key_label(self) -> str:
+        opts = self.model._meta
+        return " and ".join(str(opts.get_field(name).verbose_name) for name in self.key)
+
+    def existing(self, keys: list[Any]) -> dict[Any, dict[str, Any]]:
+        """Return the stored rows with these keys: key -> {attname: value, "pk": pk}."""
+        if not keys:
+            return {}
+        attnames = [f.attname for f in self.concrete]
+        key_attnames = [self.model._meta.get_field(name).attname for name in self.key]
+        if len(self.key) == 1:
+            query = Q(**{f"{key_attnames[0]}__in": keys})
+        else:
+            query = Q()
+            for key in keys:
+                query |= Q(**dict(zip(key_attnames, key, strict=True)))
+        rows = self.manager.filter(query).values("pk", *attnames, *key_attnames)
+        if len(self.key) == 1:
+            return {row[key_attnames[0]]: row for row in rows}
+        return {tuple(row[a] for a in key_attnames): row for row in rows}
+
+    def links(self, pks: list[Any]) -> dict[Any, dict[str, set[Any]]]:
+        """Return the current many-to-many targets of these rows, by pk and field."""
+        current: dict[Any, dict[str, set[Any]]] = {}
+        for f in self.many:
+            through = f.remote_field.through
+            source = f.m2m_field_name()
+            target = f.m2m_reverse_field_name()
+            pairs = through._base_manager.db_manager(self.using).filter(
+                **{f"{source}__in": pks}
+            )
+            for pk, target_pk in pairs.values_list(f"{source}_id", f"{target}_id"):
+                current.setdefault(pk, {}).setdefault(f.name, set()).add(target_pk)
+        return current
+
+    def changes(
+        self, values: dict[str, Any], row: dict[str, Any], links: dict[str, set]
+    ) -> dict[str, tuple[Any, Any]]:
+        changed: dict[str, tuple[Any, Any]] = {}
+        for f in self.concrete:
+            new = values.get(f.name, MISSING)
+            if new is MISSING or f.name in self.key:
+                continue
+            old = row[f.attname]
+            if comparable(new) != old:
+                changed[f.name] = (old, new)
+        for f in self.many:
+            new = values.get(f.name, MISSING)
+            if new is MISSING:
+                continue
+            new_pks = {obj.pk for obj in new}
+            old_pks = links.get(f.name, set())
+            if new_pks != old_pks or None in new_pks:
+                changed[f.name] = (sorted(old_pks), [str(o) for o in new])
+        return changed

@@ -1,0 +1,76 @@
+"""Resolve related rows named by natural key: one query per related model per batch.
+
+Never `.get()` or `ForeignKey.clean()` per row: a batch's keys are looked up at once
+with `filter(<attr>__in=keys)`, and found rows are remembered for later batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+#: remembered related rows per relation before the memory is dropped and refilled
+CACHE_LIMIT = 200_000
+
+
+class RelatedRows:
+    """Find (and optionally create) the rows of one related model by one attribute."""
+
+    def __init__(
+        self,
+        field: models.Field,
+        attr: str,
+        *,
+        using: str,
+        create_missing: bool,
+        dry_run: bool,
+    ) -> None:
+        self.field = field
+        self.model: type[models.Model] = field.related_model
+        self.attr = attr
+        self.using = using
+        self.create_missing = create_missing
+        self.dry_run = dry_run
+        self.found: dict[Any, models.Model] = {}
+        self.created = 0
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    def describe_missing(self, key: Any) -> str:
+        return f"{self.model._meta.object_name} with {self.attr} {key!r} does not exist."
+
+    def resolve(self, keys: Iterable[Any]) -> dict[Any, models.Model]:
+        """Return the related rows for `keys`; missing keys are absent (or created)."""
+        wanted = set(keys)
+        wanted.discard(None)
+        unknown = wanted.difference(self.found)
+        if unknown:
+            if len(self.found) + len(unknown) > CACHE_LIMIT:
+                self.found.clear()
+                unknown = wanted
+            self.found.update(self.fetch(unknown))
+            missing = unknown.difference(self.found)
+            if missing and self.create_missing:
+                self.found.update(self.create(missing))
+        found = self.found
+        return {k: found[k] for k in wanted if k in found}
+
+    def fetch(self, keys: set[Any]) -> dict[Any, models.Model]:
+        manager = self.model._base_manager.db_manager(self.using)
+        rows = manager.filter(**{f"{self.attr}__in": keys})
+        return {getattr(obj, self.attr): obj for obj in rows}
+
+    def create(self, keys: set[Any]) -> dict[Any, models.Model]:
+        """Create rows for missing keys (in a dry run: only pretend, writing nothing)."""
+        new = {key: self.model(**{self.attr: key}) for key in sorted(keys, key=str)}
+        self.created += len(new)
+        if self.dry_run:
+            return new
+        manager = self.model._base_manager.db_manager(self.using)
+        # ignore_conflicts: a concurrent import may create the same rows first.
+        manager.bulk_create(new.values(), ignore_conflicts=True)
+        return self.fetch(set(new))

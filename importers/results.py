@@ -1,0 +1,160 @@
+"""What an import did: counts per action, rejected rows, previews, timings.
+
+The engine fills a `Report`; the command prints it, as text or as JSON for CI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTIONS = ("create", "update", "unchanged", "skip", "reject")
+MAX_KEPT_ERRORS = 1000
+
+
+@dataclass(slots=True)
+class RowError:
+    """Why one row of a file was rejected: where, which column, which value."""
+
+    file: str
+    line: int | None
+    message: str
+    code: str = "invalid"
+    column: str | None = None
+    value: Any = None
+    index: int | None = None
+    cells: Any = None
+
+    @property
+    def where(self) -> str:
+        place = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.index is not None:
+            place += f" [item {self.index}]"
+        return place
+
+    def __str__(self) -> str:
+        text = self.where
+        if self.column is not None:
+            text += f": column {self.column!r}"
+            if self.value is not None:
+                text += f", value {shorten(self.value)!r}"
+        return f"{text}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "index": self.index,
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+def shorten(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class FileReport:
+    """The outcome of importing one file."""
+
+    name: str
+    importer: str
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
+    related_created: dict[str, int] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    previews: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    committed: list[tuple[int, int]] = field(default_factory=list)
+    seconds: float = 0.0
+    aborted: str | None = None
+
+    @property
+    def rejected(self) -> int:
+        return self.counts["reject"]
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    def add_error(self, error: RowError) -> None:
+        self.counts["reject"] += 1
+        if len(self.errors) < MAX_KEPT_ERRORS:
+            self.errors.append(error)
+
+    def add_committed(self, first: int, last: int) -> None:
+        """Note that lines first..last are now committed (for --no-atomic)."""
+        if self.committed and self.committed[-1][1] + 1 >= first:
+            self.committed[-1] = (self.committed[-1][0], last)
+        else:
+            self.committed.append((first, last))
+
+    def summary(self) -> str:
+        c = self.counts
+        text = (
+            f"{self.name}: {self.rows} rows read, {c['create']} created, "
+            f"{c['update']} updated, {c['unchanged']} unchanged, {c['skip']} skipped, "
+            f"{c['reject']} rejected in {self.seconds:.2f}s "
+            f"({self.rows_per_second:,.0f} rows/s)"
+        )
+        if self.related_created:
+            made = ", ".join(f"{n} {name}" for name, n in self.related_created.items())
+            text += f"; related rows created: {made}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.name,
+            "importer": self.importer,
+            "rows": self.rows,
+            "created": self.counts["create"],
+            "updated": self.counts["update"],
+            "unchanged": self.counts["unchanged"],
+            "skipped": self.counts["skip"],
+            "rejected": self.counts["reject"],
+            "related_created": self.related_created,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
+            "committed_lines": [list(r) for r in self.committed],
+            "aborted": self.aborted,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of a whole import run: one FileReport per file."""
+
+    files: list[FileReport] = field(default_factory=list)
+    dry_run: bool = False
+    atomic: bool = True
+    rolled_back: bool = False
+    aborted: str | None = None
+
+    def total(self, action: str) -> int:
+        return sum(f.counts[action] for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.aborted is None and self.total("reject") == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "atomic": self.atomic,
+            "ok": self.ok,
+            "rolled_back": self.rolled_back,
+            "aborted": self.aborted,
+            "totals": {
+                "rows": sum(f.rows for f in self.files),
+                "created": self.total("create"),
+                "updated": self.total("update"),
+                "unchanged": self.total("unchanged"),
+                "skipped": self.total("skip"),
+                "rejected": self.total("reject"),
+            },
+            "files": [f.as_dict() for f in self.files],
+        }

@@ -1,0 +1,413 @@
+"""Step 1 of the pipeline: open a file (or stdin) as strictly decoded text.
+
+    FILE | "-"  ->  sources.py  ->  readers/  ->  pipeline.py  ->  ...
+
+`open_source()` decompresses .gz/.bz2/.xz/.zip on the fly, tells the format from the
+extension and counts the bytes read for a progress bar. `Source.text()` decodes in
+large chunks, so `csv.reader` runs at full speed over it, and strictly: a BOM is
+dropped, and a byte invalid in the encoding (or a NUL) is a `SourceError` naming its
+line, never a silent U+FFFD. Plain Python: no Django here.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import lzma
+import os
+import sys
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
+from typing import Any, BinaryIO
+
+from importers.errors import SourceError
+
+CHUNK_SIZE = 1 << 18  # bytes decoded at a time: big for speed, small for memory
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+DECOMPRESSORS: dict[str, Callable[[Any], BinaryIO]] = {
+    ".gz": lambda file: gzip.GzipFile(fileobj=file, mode="rb"),
+    ".bz2": bz2.BZ2File,
+    ".xz": lzma.LZMAFile,
+}
+_CORRUPT = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(eq=False)
+class Source:
+    """One opened input: its name, format and encoding; its bytes and its text."""
+
+    name: str
+    format: str | None
+    encoding: str
+    size: int | None
+    extension: str = ""  # ".csv": lower case, of the .zip member, without .gz etc.
+    _stream: Any = field(default=None, repr=False)
+    _tell: Callable[[], int] = field(default=int, repr=False)
+    _handles: list[Any] = field(default_factory=list, repr=False)
+    _text: TextStream | None = field(default=None, repr=False)
+
+    def binary(self) -> BinaryIO:
+        """Return the decompressed byte stream."""
+        return self._stream
+
+    def text(self) -> TextStream:
+        """Return the decoded text stream (the same one on every call)."""
+        if self._text is None:
+            self._text = TextStream(self._stream, self.encoding, self.name)
+        return self._text
+
+    def position(self) -> int:
+        """Return how many bytes of the file on disk were read so far."""
+        return self._tell()
+
+    def close(self) -> None:
+        """Close the file and any decompressor."""
+        while self._handles:
+            self._handles.pop().close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_source(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    format: str | None = None,
+    stdin: BinaryIO | None = None,
+) -> Source:
+    """Open a file, or standard input for "-", for a reader."""
+    encoding = _codec_name(encoding)
+    format = format.lower().lstrip(".") if format else None
+    name = os.fsdecode(path)
+    if name == "-":
+        if not format:
+            raise SourceError(
+                "reading standard input needs --format",
+                name="<stdin>",
+                code="format_required",
+            )
+        counter = _Counter(sys.stdin.buffer if stdin is None else stdin)
+        return Source("<stdin>", format, encoding, None, "", counter, counter.tell)
+    file = _open_file(name)
+    source = Source(name, format, encoding, os.fstat(file.fileno()).st_size)
+    source._handles.append(file)
+    source._tell = file.tell
+    try:
+        base, extension = os.path.splitext(name.lower())
+        stream: Any = file
+        if extension in DECOMPRESSORS:
+            stream = DECOMPRESSORS[extension](file)
+            source._handles.append(stream)
+            stream, extension = _Guarded(stream, name), os.path.splitext(base)[1]
+        elif extension == ".zip":
+            stream, member = _open_zip(file, name, source._handles)
+            extension = os.path.splitext(member.lower())[1]
+    except BaseException:
+        source.close()
+        raise
+    source._stream, source.extension = stream, extension
+    source.format = format or FORMATS.get(extension)
+    return source
+
+
+class TextStream:
+    """The text of a source, decoded strictly in chunks of CHUNK_SIZE bytes.
+
+    Iterate for lines (ends kept; split at "\\r\\n", "\\n" or "\\r", as a file opened
+    with newline="" does), or call read(n) / readline(); use one way per stream.
+    """
+
+    def __init__(self, raw: BinaryIO, encoding: str, name: str) -> None:
+        self.name = name
+        self.encoding = encoding
+        self._raw = raw
+        self._codec = "utf-8-sig" if encoding == "utf-8" else encoding
+        self._chunks = self._decode()
+        self._lines = 0  # line ends in the text handed out so far
+        self._buffer = ""  # for read() and readline()
+        self._pos = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self.lines()
+
+    def lines(self, max_line: int | None = None, newline: str = "") -> Iterator[str]:
+        """Iterate over lines; a line over `max_line` characters is a SourceError.
+
+        Lines are split from big blocks in C, so iterating costs no Python code per
+        line; memory holds a block and the longest line.
+        """
+        return chain.from_iterable(self._blocks(max_line, newline))
+
+    def read(self, size: int = -1) -> str:
+        """Return up to `size` characters (all the rest if negative); "" at the end."""
+        if size < 0:
+            size = sys.maxsize
+        while len(self._buffer) - self._pos < size and self._fill():
+            pass
+        text = self._buffer[self._pos : self._pos + size]
+        self._pos += len(text)
+        return text
+
+    def readline(self, size: int = -1) -> str:
+        """Return the next line with its "\\n", or its first `size` characters."""
+        while (end := self._buffer.find("\n", self._pos) + 1) == 0:
+            available = len(self._buffer) - self._pos
+            if 0 <= size <= available or not self._fill():
+                end = len(self._buffer)
+                break
+        if size >= 0:
+            end = min(end, self._pos + size)
+        line = self._buffer[self._pos : end]
+        self._pos = end
+        return line
+
+    def _fill(self) -> bool:
+        text = next(self._chunks, "")
+        if not isinstance(text, str):
+            raise text(self._lines + 1)
+        self._lines += text.count("\n")
+        self._buffer = self._buffer[self._pos :] + text
+        self._pos = 0
+        return bool(text)
+
+    def _blocks(self, max_line: int | None, newline: str) -> Iterator[list[str]]:
+        """Yield the lines of the text, a block of them at a time."""
+        rest, self._buffer, self._pos = self._buffer[self._pos :], "", 0
+        pending: list[str] = []  # the start of a line that goes on in the next chunk
+        size = 0
+        for text in chain([rest], self._chunks):
+            if not isinstance(text, str):  # the text ended with an error
+                raise text(self._lines + _line_ends("".join(pending)) + 1)
+            cut = text.rfind("\n") + 1
+            if newline == "":  # a "\r" at the very end may be half of a "\r\n"
+                cut = max(cut, text.rfind("\r", 0, len(text) - 1) + 1)
+            if not cut:
+                pending.append(text)
+                size += len(text)
+                if max_line is not None and size > max_line:
+                    raise self._too_long(max_line, self._lines + 1)
+                continue
+            block = "".join([*pending, text[:cut]]) if pending else text[:cut]
+            pending = [text[cut:]] if cut < len(text) else []
+            size = len(text) - cut
+            yield self._split(block, max_line, newline)
+        if pending:
+            yield self._split("".join(pending), max_line, newline)
+
+    def _split(self, block: str, max_line: int | None, newline: str) -> list[str]:
+        if _plain(block) and (newline == "" or "\r" not in block):
+            lines = block.splitlines(keepends=True)
+        else:  # splitlines() would also split at "\f", "\x1c", "\u2028" ...
+            lines = list(io.StringIO(block, newline=newline))
+        if max_line is not None and len(block) > max_line:
+            for number, line in enumerate(lines, self._lines + 1):
+                if len(line) > max_line:
+                    raise self._too_long(max_line, number)
+        self._lines += len(lines)
+        return lines
+
+    def _too_long(self, limit: int, line: int) -> SourceError:
+        return SourceError(
+            f"line {line} is longer than {limit:,} characters (the record size limit)",
+            name=self.name,
+            line=line,
+            code="too_large",
+        )
+
+    def _decode(self) -> Iterator[str | Callable[[int], SourceError]]:
+        """Yield decoded chunks. At a bad byte or a NUL, yield the whole lines before
+        it, then a function making the SourceError from the line number."""
+        decoder = codecs.getincrementaldecoder(self._codec)()
+        offset = 0  # of `data` in the decompressed bytes
+        while True:
+            try:
+                data = self._raw.read(CHUNK_SIZE)
+            except SourceError as exc:  # corrupt compressed data
+                yield partial(_at_line, exc)
+                return
+            state = decoder.getstate()
+            failure: Callable[[int], SourceError] | None = None
+            try:
+                text = decoder.decode(data, not data)
+            except UnicodeDecodeError as exc:
+                text = self._decodable_prefix(exc, data, state)
+                failure = partial(self._decode_error, exc, data, offset)
+            if (nul := text.find("\x00")) >= 0:
+                text, failure = text[:nul], self._nul_error
+            if failure is None:
+                if text:
+                    yield text
+                if not data:
+                    return
+                offset += len(data)
+                continue
+            if whole := max(text.rfind("\n"), text.rfind("\r")) + 1:
+                yield text[:whole]
+            yield failure
+            return
+
+    def _decodable_prefix(
+        self, exc: UnicodeDecodeError, data: bytes, state: tuple[bytes, int]
+    ) -> str:
+        """Return the text of `data` before the bytes that failed to decode."""
+        end = max(len(data) - (len(exc.object) - exc.start), 0)
+        try:
+            decoder = codecs.getincrementaldecoder(self._codec)()
+            decoder.setstate(state)
+            return decoder.decode(data[:end])
+        except (UnicodeDecodeError, TypeError, ValueError):  # an unusual codec
+            return data[:end].decode("latin-1")
+
+    def _decode_error(
+        self, exc: UnicodeDecodeError, data: bytes, offset: int, line: int
+    ) -> SourceError:
+        bad = exc.object[exc.start : exc.end][:8]
+        shown = " ".join(f"0x{byte:02x}" for byte in bad)
+        message = f"cannot decode {'byte' if len(bad) == 1 else 'bytes'} {shown}"
+        message += f" as {self.encoding}"
+        if offset == 0 and data.startswith(_UTF16_BOMS) and self._codec != "utf-16":
+            message += " (the file starts with a UTF-16 BOM: try --encoding utf-16)"
+        elif exc.reason == "unexpected end of data":
+            message += " (the file ends in the middle of a character)"
+        elif self.encoding == "utf-8":
+            message += " (is the file cp1252? try --encoding cp1252)"
+        else:
+            message += " (try another --encoding)"
+        return SourceError(message, name=self.name, line=line, code="decode")
+
+    def _nul_error(self, line: int) -> SourceError:
+        return SourceError(
+            f"line {line} contains a NUL byte; is this a binary file"
+            " (or UTF-16 without a BOM: try --encoding utf-16)?",
+            name=self.name,
+            line=line,
+            code="nul_byte",
+        )
+
+
+def _plain(text: str) -> bool:
+    """Tell whether "\\r", "\\n" and "\\r\\n" are the only line breaks in `text`."""
+    if any(char in text for char in "\x0b\x0c\x1c\x1d\x1e"):
+        return False
+    return text.isascii() or not any(char in text for char in "\x85\u2028\u2029")
+
+
+def _line_ends(text: str) -> int:
+    """Count the line ends in `text`: "\\r\\n", "\\n" or "\\r"."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+def _at_line(error: SourceError, line: int) -> SourceError:
+    error.line = line
+    return error
+
+
+def _codec_name(encoding: str | None) -> str:
+    if encoding is None:
+        return "utf-8"
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise SourceError(f"unknown encoding {encoding!r}", code="unknown_encoding")
+    return info.name
+
+
+def _open_file(name: str) -> BinaryIO:
+    if os.path.isdir(name):
+        raise SourceError("is a directory, not a file", name=name, code="not_a_file")
+    try:
+        return open(name, "rb")  # noqa: SIM115 -- the Source closes it
+    except FileNotFoundError:
+        raise SourceError("no such file", name=name, code="not_found") from None
+    except OSError as exc:
+        message = f"cannot open: {exc.strerror}"
+        raise SourceError(message, name=name, code="unreadable") from None
+
+
+def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
+    """Return a stream of the one file in a zip archive, and that file's name."""
+    try:
+        archive = zipfile.ZipFile(file)
+        handles.append(archive)
+        members = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+        ]
+        if len(members) != 1:
+            names = ", ".join(info.filename for info in members[:5])
+            found = f"{len(members)}: {names}" if members else "none"
+            message = f"a .zip must hold exactly one file; this one holds {found}"
+            raise SourceError(message, name=name, code="zip_members")
+        stream = archive.open(members[0])
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+        raise SourceError(f"cannot read the zip: {exc}", name=name, code="corrupt") from None
+    handles.append(stream)
+    return _Guarded(stream, name), members[0].filename
+
+
+class _Guarded:
+    """A decompressing byte stream on which corrupt data is a SourceError."""
+
+    def __init__(self, raw: BinaryIO, name: str) -> None:
+        self._raw = raw
+        self._name = name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._raw.read(size)
+        except _CORRUPT as exc:
+            raise SourceError(
+                f"the compressed data is truncated or corrupt ({exc})",
+                name=self._name,
+                code="corrupt",
+            ) from None
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+class _Counter:
+    """A byte stream that counts the bytes read (standard input cannot tell())."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._raw.read(size)
+        self.count += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self.count
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass  # standard input is not ours to close

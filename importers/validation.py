@@ -1,0 +1,293 @@
+"""Turn a batch of read rows into validated records, or into row errors.
+
+Per row: map columns -> (transform hook) -> convert each cell with its field's rules.
+Per batch: resolve related keys (one query per relation). Per record: `clean_<field>`
+then `clean`. Every failure becomes a `RowError` naming line, column and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .converters import ConvertOptions, build_converter, convert_error
+from .importer import Importer
+from .mapping import ColumnMap
+from .readers import Row
+from .relations import RelatedRows
+from .results import RowError
+
+NON_FIELD = "__all__"
+
+
+@dataclass(slots=True)
+class Record:
+    """One valid row: field name -> value (related rows as model instances)."""
+
+    line: int
+    index: int | None
+    values: dict[str, Any]
+    cells: Any
+
+
+@dataclass(slots=True)
+class Rejected:
+    """One rejected row: all its errors, and the cells to write to --errors-file."""
+
+    line: int
+    index: int | None
+    errors: list[RowError]
+    cells: Any
+
+
+def messages(error: ValidationError) -> list[tuple[str, str]]:
+    """Return (code, message) pairs of a ValidationError."""
+    return [(e.code or "invalid", m) for e in error.error_list for m in e]
+
+
+def related_converter(
+    field: models.Field, target: models.Field, options: ConvertOptions
+) -> Callable[[Any], Any]:
+    """Convert a related row's natural key with the rules of the field it names."""
+    convert_key = build_converter(target, options)
+    null_values = options.null_values
+    if field.many_to_many:
+        separator = options.m2m_separator
+
+        def convert_keys(raw: Any) -> list[Any]:
+            if raw is None or raw == "" or (isinstance(raw, str) and raw in null_values):
+                return []
+            parts = raw.split(separator) if isinstance(raw, str) else raw
+            if not isinstance(parts, list):
+                raise convert_error("expected a list of keys", "invalid")
+            return [convert_key(p.strip() if isinstance(p, str) else p) for p in parts]
+
+        return convert_keys
+
+    def convert_fk(raw: Any) -> Any:
+        if raw is None or raw == "" or (isinstance(raw, str) and raw in null_values):
+            if field.null:
+                return None
+            raise convert_error(field.error_messages["null"], "null")
+        return convert_key(raw)
+
+    return convert_fk
+
+
+class Validator:
+    """Validate rows of one file for one importer; compiled once per file."""
+
+    def __init__(
+        self,
+        importer: Importer,
+        column_map: ColumnMap,
+        options: ConvertOptions,
+        *,
+        file: str,
+        lookups: dict[str, str],
+        using: str,
+        dry_run: bool,
+        ignore_unknown: bool = False,
+    ) -> None:
+        self.importer = importer
+        self.file = file
+        self.columns = column_map.columns
+        model_cls = type(importer)
+        self.relations: dict[str, RelatedRows] = {}
+        self.fk_fields: list[str] = []
+        self.m2m_fields: list[str] = []
+        self.plan: list[tuple[str, int | str, Callable[[Any], Any]]] = []
+        fields = {f.name: f for f in model_cls.get_fields()}
+        for name, source in column_map.sources.items():
+            field = fields[name]
+            if field.is_relation:
+                attr = lookups.get(name) or model_cls.get_lookup(field)
+                target = field.related_model._meta.get_field(attr)
+                convert = related_converter(field, target, options)
+                self.relations[name] = RelatedRows(
+                    field,
+                    attr,
+                    using=using,
+                    create_missing=name in model_cls.create_missing,
+                    dry_run=dry_run,
+                )
+                (self.m2m_fields if field.many_to_many else self.fk_fields).append(name)
+            else:
+                convert = build_converter(field, options)
+            self.plan.append((name, source, convert))
+        self.field_hooks = [
+            (name, getattr(importer, f"clean_{name}"))
+            for name in fields
+            if callable(getattr(importer, f"clean_{name}", None))
+        ]
+        self.transforms = type(importer).transform is not Importer.transform
+        self.sources = [(name, source) for name, source, _ in self.plan]
+        if self.transforms:
+            # The transform hook sees, and returns, raw values keyed by field name.
+            self.plan = [(name, name, convert) for name, _, convert in self.plan]
+        self.cleans = type(importer).clean is not Importer.clean
+        self.known_keys: frozenset[str] | None = None
+        if not isinstance(next(iter(column_map.sources.values()), 0), int):
+            self.known_keys = frozenset(column_map.sources.values()) | frozenset(
+                column_map.ignored
+            )
+        self.ignore_unknown = ignore_unknown
+
+    # -- per row -----------------------------------------------------------------
+    def error(
+        self, row: Row, message: str, code: str, field: str | None = None, value=None
+    ) -> RowError:
+        column = self.columns.get(field, field) if field and field != NON_FIELD else None
+        return RowError(
+            file=self.file,
+            line=row.line,
+            index=row.index,
+            column=column,
+            value=value,
+            message=message,
+            code=code,
+        )
+
+    def convert(self, row: Row) -> Record | Rejected:
+        """Convert one row's cells; collect every cell error of the row."""
+        if row.error is not None:
+            return Rejected(
+                row.line, row.index, [self.error(row, row.error, row.code or "invalid")],
+                row.cells,
+            )
+        cells = row.cells
+        errors: list[RowError] = []
+        if self.known_keys is not None and not self.ignore_unknown:
+            unknown = cells.keys() - self.known_keys
+            if unknown:
+                errors.extend(
+                    self.error(row, "matches no field", "unknown_column", k, cells[k])
+                    for k in sorted(unknown)
+                )
+        if self.transforms:
+            cells = self.transformed(row)
+        values: dict[str, Any] = {}
+        is_dict = isinstance(cells, dict)
+        for name, source, convert in self.plan:
+            raw = cells.get(source) if is_dict else cells[source]
+            try:
+                values[name] = convert(raw)
+            except ValidationError as exc:
+                errors.extend(
+                    self.error(row, msg, code, name, raw) for code, msg in messages(exc)
+                )
+        if errors:
+            return Rejected(row.line, row.index, errors, row.cells)
+        return Record(row.line, row.index, values, row.cells)
+
+    def transformed(self, row: Row) -> dict[str, Any]:
+        cells = row.cells
+        is_dict = isinstance(cells, dict)
+        raw = {
+            name: (cells.get(source) if is_dict else cells[source])
+            for name, source in self.sources
+        }
+        result = self.importer.transform(raw)
+        if not isinstance(result, dict):
+            raise TypeError(
+                f"{type(self.importer).__qualname__}.transform() must return a dict"
+            )
+        return result
+
+    # -- per batch ---------------------------------------------------------------
+    def validate(self, rows: list[Row]) -> tuple[list[Record], list[Rejected]]:
+        """Return the batch's valid records and rejected rows, in file order."""
+        converted = [self.convert(row) for row in rows]
+        records = [r for r in converted if isinstance(r, Record)]
+        rejected = {id(r): r for r in converted if isinstance(r, Rejected)}
+        self.resolve_relations(records, rejected)
+        records = [r for r in records if id(r) not in rejected]
+        if self.field_hooks or self.cleans:
+            for record in records:
+                self.run_hooks(record, rejected)
+            records = [r for r in records if id(r) not in rejected]
+        ordered = sorted(rejected.values(), key=lambda r: (r.line, r.index or 0))
+        return records, ordered
+
+    def reject(self, rejected: dict, record: Record, error: RowError) -> None:
+        entry = rejected.get(id(record))
+        if entry is None:
+            entry = rejected[id(record)] = Rejected(
+                record.line, record.index, [], record.cells
+            )
+        entry.errors.append(error)
+
+    def row_of(self, record: Record) -> Row:
+        return Row(record.line, record.cells, record.index)
+
+    def resolve_relations(self, records: list[Record], rejected: dict) -> None:
+        for name, related in self.relations.items():
+            many = name in self.m2m_fields
+            keys: set[Any] = set()
+            for record in records:
+                value = record.values[name]
+                if many:
+                    keys.update(value)
+                elif value is not None:
+                    keys.add(value)
+            found = related.resolve(keys)
+            for record in records:
+                value = record.values[name]
+                if many:
+                    missing = [k for k in value if k not in found]
+                    record.values[name] = [found[k] for k in value if k in found]
+                elif value is None:
+                    continue
+                else:
+                    obj = found.get(value)
+                    missing = [] if obj is not None else [value]
+                    record.values[name] = obj
+                for key in missing:
+                    self.reject(
+                        rejected,
+                        record,
+                        self.error(
+                            self.row_of(record),
+                            related.describe_missing(key),
+                            "does_not_exist",
+                            name,
+                            key,
+                        ),
+                    )
+
+    def run_hooks(self, record: Record, rejected: dict) -> None:
+        """Run `clean_<field>` then `clean`, as Django forms do."""
+        values = record.values
+        row = self.row_of(record)
+        for name, hook in self.field_hooks:
+            if name not in values:
+                continue
+            try:
+                values[name] = hook(values[name])
+            except ValidationError as exc:
+                for code, msg in messages(exc):
+                    self.reject(
+                        rejected, record, self.error(row, msg, code, name, values[name])
+                    )
+        if id(record) in rejected or not self.cleans:
+            return
+        try:
+            result = self.importer.clean(values)
+        except ValidationError as exc:
+            for field, errs in exc.update_error_dict({}).items():
+                for err in errs:
+                    for msg in err:
+                        self.reject(
+                            rejected,
+                            record,
+                            self.error(
+                                row, msg, err.code or "invalid", field, values.get(field)
+                            ),
+                        )
+            return
+        if result is not None:
+            record.values = result
