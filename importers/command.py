@@ -34,7 +34,9 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for value in values or ():
         name, sep, target = value.partition("=")
         if not sep or not name.strip() or not target.strip():
-            raise CommandError(f"{option} expects NAME=VALUE, got {value!r}", returncode=2)
+            raise CommandError(
+                f"{option} expects NAME=VALUE, got {value!r}", returncode=2
+            )
         result[name.strip()] = target.strip()
     return result
 
@@ -70,7 +72,11 @@ class ImportCommand(BaseCommand):
             metavar="FILE",
             help="files to import (.csv .tsv .json .jsonl, optionally .gz .bz2 .xz "
             ".zip); '-' reads standard input (with --format)"
-            + (f"; default: {' '.join(self.default_files)}" if self.default_files else ""),
+            + (
+                f"; default: {' '.join(self.default_files)}"
+                if self.default_files
+                else ""
+            ),
         )
         self.add_import_arguments(parser)
         write = parser.add_argument_group("writing")
@@ -87,18 +93,29 @@ class ImportCommand(BaseCommand):
             help="read, validate and plan everything, write nothing; report every "
             "rejected row and a preview per action",
         )
-        write.add_argument("--batch-size", type=int, default=1000, metavar="N",
-                           help="rows per batch (default 1000)")
+        write.add_argument(
+            "--batch-size",
+            type=int,
+            default=1000,
+            metavar="N",
+            help="rows per batch (default 1000)",
+        )
         write.add_argument(
             "--no-atomic",
             dest="atomic",
             action="store_false",
             help="commit batch by batch instead of one transaction for the whole run",
         )
-        write.add_argument("--database", default=DEFAULT_DB_ALIAS,
-                           help="database alias to import into (default 'default')")
-        write.add_argument("--key", metavar="FIELD[,FIELD]",
-                           help="field(s) that identify an existing row")
+        write.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="database alias to import into (default 'default')",
+        )
+        write.add_argument(
+            "--key",
+            metavar="FIELD[,FIELD]",
+            help="field(s) that identify an existing row",
+        )
         errors = parser.add_argument_group("errors")
         errors.add_argument(
             "--on-error",
@@ -107,49 +124,111 @@ class ImportCommand(BaseCommand):
             help="abort (default): the first rejected row stops the import and "
             "nothing is written; skip: write good rows, report bad ones",
         )
-        errors.add_argument("--max-errors", type=int, metavar="N",
-                            help="with --on-error skip: abort once more than N rows "
-                            "were rejected")
-        errors.add_argument("--errors-file", type=Path, metavar="PATH",
-                            help="write every rejected row as CSV: its cells plus "
-                            "'line' and 'error' columns")
-        errors.add_argument("--keep-raw-errors", action="store_true",
-                            help="in --errors-file, keep cells that start with = + - @ "
-                            "as they are (by default they are quoted against formula "
-                            "injection)")
+        errors.add_argument(
+            "--max-errors",
+            type=int,
+            metavar="N",
+            help="with --on-error skip: abort once more than N rows were rejected",
+        )
+        errors.add_argument(
+            "--errors-file",
+            type=Path,
+            metavar="PATH",
+            help="write every rejected row as CSV: its cells plus "
+            "'line' and 'error' columns",
+        )
+        errors.add_argument(
+            "--keep-raw-errors",
+            action="store_true",
+            help="in --errors-file, keep cells that start with = + - @ "
+            "as they are (by default they are quoted against formula "
+            "injection)",
+        )
         read = parser.add_argument_group("reading")
-        read.add_argument("--format", help="file format, when the extension does not say "
-                          "(csv, tsv, json, jsonl, ...)")
-        read.add_argument("--encoding", help="text encoding (default UTF-8, with or "
-                          "without BOM), e.g. cp1252")
-        read.add_argument("--delimiter", help="CSV delimiter (default: sniffed from the "
-                          "header line)")
-        read.add_argument("--null", action="append", default=[], metavar="VALUE",
-                          dest="null_values", help="a cell value that means missing, "
-                          "e.g. --null NA --null NULL (repeatable)")
-        read.add_argument("--date-format", action="append", default=[], metavar="FMT",
-                          dest="date_formats", help="strptime format for dates besides "
-                          "ISO 8601, e.g. %%d/%%m/%%Y (repeatable)")
-        read.add_argument("--datetime-format", action="append", default=[],
-                          metavar="FMT", dest="datetime_formats",
-                          help="strptime format for datetimes besides ISO 8601")
-        read.add_argument("--limit", type=int, metavar="N",
-                          help="read only the first N rows of each file")
-        read.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                          help="read COLUMN into FIELD (repeatable)")
-        read.add_argument("--lookup", action="append", default=[], metavar="FIELD=ATTR",
-                          help="find related rows of FIELD by ATTR, e.g. "
-                          "author=username (repeatable)")
-        read.add_argument("-i", "--ignorenonexistent", action="store_true",
-                          help="ignore columns that match no field")
+        read.add_argument(
+            "--format",
+            help="file format, when the extension does not say "
+            "(csv, tsv, json, jsonl, ...)",
+        )
+        read.add_argument(
+            "--encoding",
+            help="text encoding (default UTF-8, with or without BOM), e.g. cp1252",
+        )
+        read.add_argument(
+            "--delimiter", help="CSV delimiter (default: sniffed from the header line)"
+        )
+        read.add_argument(
+            "--null",
+            action="append",
+            default=[],
+            metavar="VALUE",
+            dest="null_values",
+            help="a cell value that means missing, "
+            "e.g. --null NA --null NULL (repeatable)",
+        )
+        read.add_argument(
+            "--date-format",
+            action="append",
+            default=[],
+            metavar="FMT",
+            dest="date_formats",
+            help="strptime format for dates besides "
+            "ISO 8601, e.g. %%d/%%m/%%Y (repeatable)",
+        )
+        read.add_argument(
+            "--datetime-format",
+            action="append",
+            default=[],
+            metavar="FMT",
+            dest="datetime_formats",
+            help="strptime format for datetimes besides ISO 8601",
+        )
+        read.add_argument(
+            "--limit",
+            type=int,
+            metavar="N",
+            help="read only the first N rows of each file",
+        )
+        read.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="COLUMN=FIELD",
+            help="read COLUMN into FIELD (repeatable)",
+        )
+        read.add_argument(
+            "--lookup",
+            action="append",
+            default=[],
+            metavar="FIELD=ATTR",
+            help="find related rows of FIELD by ATTR, e.g. "
+            "author=username (repeatable)",
+        )
+        read.add_argument(
+            "-i",
+            "--ignorenonexistent",
+            action="store_true",
+            help="ignore columns that match no field",
+        )
         out = parser.add_argument_group("output")
-        out.add_argument("--preview", type=int, default=10, metavar="N",
-                         help="rows shown per action in a dry run (default 10)")
-        out.add_argument("--no-progress", action="store_true",
-                         help="no progress bar (there is none when stderr is not a "
-                         "terminal)")
-        out.add_argument("--report", choices=("text", "json"), default="text",
-                         help="json: print the report as one JSON document on stdout")
+        out.add_argument(
+            "--preview",
+            type=int,
+            default=10,
+            metavar="N",
+            help="rows shown per action in a dry run (default 10)",
+        )
+        out.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar (there is none when stderr is not a terminal)",
+        )
+        out.add_argument(
+            "--report",
+            choices=("text", "json"),
+            default="text",
+            help="json: print the report as one JSON document on stdout",
+        )
 
     def add_import_arguments(self, parser: ArgumentParser) -> None:
         """Add options of a concrete command (hook)."""
@@ -173,8 +252,9 @@ class ImportCommand(BaseCommand):
         for name in ("batch_size", "limit", "max_errors", "preview"):
             value = options.get(name)
             if value is not None and value < (1 if name == "batch_size" else 0):
-                raise CommandError(f"--{name.replace('_', '-')} must be positive",
-                                   returncode=USAGE)
+                raise CommandError(
+                    f"--{name.replace('_', '-')} must be positive", returncode=USAGE
+                )
         key = options.get("key")
         return ImportOptions(
             mode=options.get("mode"),
@@ -192,7 +272,8 @@ class ImportCommand(BaseCommand):
             date_formats=tuple(options.get("date_formats") or ()),
             datetime_formats=tuple(options.get("datetime_formats") or ()),
             column_map={
-                column: field for column, field in pairs(options["map"], "--map").items()
+                column: field
+                for column, field in pairs(options["map"], "--map").items()
             },
             lookups=pairs(options["lookup"], "--lookup"),
             key=tuple(k.strip() for k in key.split(",")) if key else None,
@@ -209,7 +290,9 @@ class ImportCommand(BaseCommand):
         jobs = self.get_jobs(options)
         import_options = self.get_import_options(options)
         if any(path == "-" for _, path in jobs) and not import_options.format:
-            raise CommandError("reading standard input needs --format", returncode=USAGE)
+            raise CommandError(
+                "reading standard input needs --format", returncode=USAGE
+            )
         progress = None
         if (
             not options["no_progress"]
@@ -222,7 +305,9 @@ class ImportCommand(BaseCommand):
                 jobs, import_options, progress=progress, stdin=sys.stdin.buffer
             )
         except SourceError as exc:
-            raise CommandError(self.failure(str(exc), import_options), returncode=FAILED)
+            raise CommandError(
+                self.failure(str(exc), import_options), returncode=FAILED
+            )
         except ImportAborted as exc:  # pragma: no cover - run_import reports aborts
             raise CommandError(str(exc), returncode=FAILED) from None
         except KeyboardInterrupt:
@@ -237,8 +322,9 @@ class ImportCommand(BaseCommand):
         rejected = report.total("reject")
         if rejected:
             what = "would be rejected" if report.dry_run else "rejected"
-            raise CommandError(f"{rejected} row{'s' * (rejected != 1)} {what}",
-                               returncode=FAILED)
+            raise CommandError(
+                f"{rejected} row{'s' * (rejected != 1)} {what}", returncode=FAILED
+            )
 
     def failure(
         self, reason: str, options: ImportOptions, report: Report | None = None
@@ -253,7 +339,9 @@ class ImportCommand(BaseCommand):
             for f in (report.files if report else [])
             for a, b in f.committed
         ]
-        kept = "; committed: " + ", ".join(lines) if lines else "; nothing was committed"
+        kept = (
+            "; committed: " + ", ".join(lines) if lines else "; nothing was committed"
+        )
         return reason + kept
 
     # -- output ------------------------------------------------------------------
@@ -268,13 +356,19 @@ class ImportCommand(BaseCommand):
                 self.stderr.write(self.style.ERROR(str(error)))
             more = file_report.rejected - len(errors[:shown_errors])
             if more > 0 and errors:
-                self.stderr.write(f"... and more rejected rows ({more}); "
-                                  "--errors-file PATH lists every one")
+                self.stderr.write(
+                    f"... and more rejected rows ({more}); "
+                    "--errors-file PATH lists every one"
+                )
             if self.verbosity >= 1 and (report.dry_run or self.verbosity >= 2):
                 self.print_previews(file_report.previews)
             if self.verbosity >= 1:
                 prefix = "[dry run] " if report.dry_run else ""
-                style = self.style.SUCCESS if not file_report.rejected else self.style.WARNING
+                style = (
+                    self.style.SUCCESS
+                    if not file_report.rejected
+                    else self.style.WARNING
+                )
                 self.stdout.write(style(prefix + file_report.summary()))
         if self.verbosity >= 1 and report.dry_run:
             self.stdout.write("Dry run: nothing was written.")

@@ -96,7 +96,9 @@ class Importer:
         """Build an Importer subclass for `model` with attributes from `overrides`."""
         unknown = set(overrides) - set(dir(Importer))
         if unknown:
-            raise TypeError(f"Importer.for_model() got unknown options: {sorted(unknown)}")
+            raise TypeError(
+                f"Importer.for_model() got unknown options: {sorted(unknown)}"
+            )
         attrs = {"model": model, "__module__": model.__module__, **overrides}
         return type(f"{model.__name__}Importer", (cls,), attrs)
 
@@ -149,7 +151,9 @@ class Importer:
             field("fields", name)
         for name in cls.get_key():
             if field("key", name).many_to_many:
-                raise ImproperlyConfigured(f"{where}.key cannot be a many-to-many field.")
+                raise ImproperlyConfigured(
+                    f"{where}.key cannot be a many-to-many field."
+                )
         key = cls.get_key()
         if cls.key is not None and key not in unique_field_sets(model):
             raise ImproperlyConfigured(

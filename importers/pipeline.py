@@ -245,9 +245,7 @@ class ImportRun:
         file_report.rows += len(batch)
         records, rejected = validator.validate(batch)
         plan = planner.plan(records)
-        rejected += [
-            Rejected(r.line, r.index, [e], r.cells) for r, e in plan.rejected
-        ]
+        rejected += [Rejected(r.line, r.index, [e], r.cells) for r, e in plan.rejected]
         if rejected and options.stops_at_first_error:
             first = min(rejected, key=lambda r: (r.line, r.index or 0))
             self.reject(file_report, first, headers)

@@ -19,7 +19,9 @@ I = TypeVar("I", bound=type[Importer])  # noqa: E741
 _registry: dict[str, type[Importer]] = {}
 
 
-def register(importer: I | None = None, *, name: str | None = None) -> I | Callable[[I], I]:
+def register(
+    importer: I | None = None, *, name: str | None = None
+) -> I | Callable[[I], I]:
     """Register an Importer class under its name (the model's plural by default)."""
 
     def decorator(cls: I) -> I:

@@ -41,7 +41,9 @@ class RelatedRows:
         return str(self.model._meta.verbose_name_plural)
 
     def describe_missing(self, key: Any) -> str:
-        return f"{self.model._meta.object_name} with {self.attr} {key!r} does not exist."
+        return (
+            f"{self.model._meta.object_name} with {self.attr} {key!r} does not exist."
+        )
 
     def resolve(self, keys: Iterable[Any]) -> dict[Any, models.Model]:
         """Return the related rows for `keys`; missing keys are absent (or created)."""

@@ -59,7 +59,11 @@ def related_converter(
         separator = options.m2m_separator
 
         def convert_keys(raw: Any) -> list[Any]:
-            if raw is None or raw == "" or (isinstance(raw, str) and raw in null_values):
+            if (
+                raw is None
+                or raw == ""
+                or (isinstance(raw, str) and raw in null_values)
+            ):
                 return []
             parts = raw.split(separator) if isinstance(raw, str) else raw
             if not isinstance(parts, list):
@@ -141,7 +145,9 @@ class Validator:
     def error(
         self, row: Row, message: str, code: str, field: str | None = None, value=None
     ) -> RowError:
-        column = self.columns.get(field, field) if field and field != NON_FIELD else None
+        column = (
+            self.columns.get(field, field) if field and field != NON_FIELD else None
+        )
         return RowError(
             file=self.file,
             line=row.line,
@@ -156,7 +162,9 @@ class Validator:
         """Convert one row's cells; collect every cell error of the row."""
         if row.error is not None:
             return Rejected(
-                row.line, row.index, [self.error(row, row.error, row.code or "invalid")],
+                row.line,
+                row.index,
+                [self.error(row, row.error, row.code or "invalid")],
                 row.cells,
             )
         cells = row.cells
@@ -285,7 +293,11 @@ class Validator:
                             rejected,
                             record,
                             self.error(
-                                row, msg, err.code or "invalid", field, values.get(field)
+                                row,
+                                msg,
+                                err.code or "invalid",
+                                field,
+                                values.get(field),
                             ),
                         )
             return

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DataError, IntegrityError, connections, models, transaction
+from django.db.models.fields import AutoFieldMixin
 
 from .planning import BatchPlan, Change, comparable
 from .results import RowError
+from .statements import Statements, needs_orm
 from .validation import Record
 
 #: database errors that belong to a row's data (others abort the import)
@@ -47,11 +49,49 @@ class Writer:
         self.update_fields = [
             f.name for f in in_file if not f.many_to_many and f.name not in key
         ]
+        self.connection = connections[using]
         self.upsert = (
             mode == "upsert"
             and bool(key)
-            and connections[using].features.supports_update_conflicts_with_target
+            and self.connection.features.supports_update_conflicts_with_target
         )
+        self.key_fields = [opts.get_field(n) for n in key]
+        # Plain statements need the key to find new rows' ids for their links.
+        self.statements = None
+        if not needs_orm(model) and (self.key or not self.many):
+            self.statements = self.build_statements(in_file)
+
+    def build_statements(self, in_file: list[models.Field]) -> Statements:
+        given = {f.name for f in in_file}
+        insert_fields = [
+            f
+            for f in self.model._meta.concrete_fields
+            if not (
+                f.primary_key and isinstance(f, AutoFieldMixin) and f.name not in given
+            )
+        ]
+        # Fields the file lacks take the importer's default, else the model's.
+        self.fillers = [
+            (i, f)
+            for i, f in enumerate(insert_fields)
+            if f.name not in given and f.name not in self.defaults
+        ]
+        self.insert_names = [f.name for f in insert_fields]
+        by_name = {f.name: f for f in in_file}
+        return Statements(
+            self.model,
+            self.connection,
+            insert_fields=insert_fields,
+            update_fields=[by_name[n] for n in self.update_fields],
+            key=self.key_fields,
+        )
+
+    def insert_values(self, record: Record) -> list[Any]:
+        values = {**self.defaults, **record.values}
+        row = [values.get(name) for name in self.insert_names]
+        for position, field in self.fillers:
+            row[position] = field.get_default()
+        return row
 
     def instance(self, record: Record) -> models.Model:
         values = {**self.defaults, **record.values}
@@ -95,6 +135,73 @@ class Writer:
         )
 
     def write_items(self, items: list[Record | Change]) -> None:
+        if self.statements is None:
+            self.write_with_orm(items)
+        else:
+            self.write_with_statements(items)
+
+    def write_with_statements(self, items: list[Record | Change]) -> None:
+        statements = self.statements
+        creates = [i for i in items if isinstance(i, Record)]
+        updates = [i for i in items if isinstance(i, Change)]
+        with self.connection.cursor() as cursor:
+            if self.upsert:
+                rows = creates + [c.record for c in updates]
+                if rows:
+                    params = statements.insert_params(
+                        [self.insert_values(r) for r in rows]
+                    )
+                    cursor.executemany(statements.upsert, params)
+            else:
+                if creates:
+                    sql = (
+                        statements.insert_ignore
+                        if self.mode == "skip"
+                        else (statements.insert)
+                    )
+                    params = statements.insert_params(
+                        [self.insert_values(r) for r in creates]
+                    )
+                    cursor.executemany(sql, params)
+                if updates and statements.update_fields:
+                    params = statements.update_params(
+                        [
+                            ([c.record.values[n] for n in self.update_fields], c.pk)
+                            for c in updates
+                        ]
+                    )
+                    cursor.executemany(statements.update, params)
+        if self.many:
+            pks = self.new_pks(creates)
+            rows = [(r, pks.get(self.key_value(r))) for r in creates]
+            rows += [(c.record, c.pk) for c in updates]
+            self.link_pks(
+                [(r, pk) for r, pk in rows if pk is not None],
+                replace={id(c.record) for c in updates},
+            )
+
+    def key_value(self, record: Record) -> Any:
+        values = [comparable(record.values[f.name]) for f in self.key_fields]
+        return values[0] if len(values) == 1 else tuple(values)
+
+    def new_pks(self, creates: list[Record]) -> dict[Any, Any]:
+        """Return the ids of rows just inserted, by key (one query per batch)."""
+        if not creates:
+            return {}
+        attnames = [f.attname for f in self.key_fields]
+        keys = [self.key_value(r) for r in creates]
+        if len(attnames) == 1:
+            rows = self.manager.filter(**{f"{attnames[0]}__in": keys})
+            return dict(rows.values_list(attnames[0], "pk"))
+        wanted = set(keys)
+        rows = self.manager.filter(**{f"{attnames[0]}__in": [k[0] for k in keys]})
+        found = {}
+        for values in rows.values_list(*attnames, "pk"):
+            if values[:-1] in wanted:
+                found[values[:-1]] = values[-1]
+        return found
+
+    def write_with_orm(self, items: list[Record | Change]) -> None:
         creates = [i for i in items if isinstance(i, Record)]
         updates = [i for i in items if isinstance(i, Change)]
         if self.upsert:
@@ -139,22 +246,26 @@ class Writer:
         else:
             self.manager.bulk_create(objs)
 
-    def link(self, rows: list[tuple[Record, models.Model]], *, replace: set[int]) -> None:
+    def link(
+        self, rows: list[tuple[Record, models.Model]], *, replace: set[int]
+    ) -> None:
+        self.link_pks([(r, obj.pk) for r, obj in rows], replace=replace)
+
+    def link_pks(self, rows: list[tuple[Record, Any]], *, replace: set[int]) -> None:
         """Write many-to-many links in bulk through each through table."""
         for f in self.many:
             through = f.remote_field.through
             source = f"{f.m2m_field_name()}_id"
             target = f"{f.m2m_reverse_field_name()}_id"
             manager = through._base_manager.db_manager(self.using)
-            present = [(r, obj) for r, obj in rows if f.name in r.values]
-            stale = [obj.pk for r, obj in present if id(r) in replace]
+            present = [(r, pk) for r, pk in rows if f.name in r.values]
+            stale = [pk for r, pk in present if id(r) in replace]
             if stale:
-                manager.filter(**{f"{source}__in": stale}).delete()
+                manager.filter(**{f"{source}__in": stale})._raw_delete(self.using)
             links = [
-                through(**{source: obj.pk, target: comparable(t)})
-                for r, obj in present
+                through(**{source: pk, target: comparable(t)})
+                for r, pk in present
                 for t in dict.fromkeys(r.values[f.name])
             ]
             if links:
                 manager.bulk_create(links)
-

@@ -33,10 +33,14 @@ class Command(ImportCommand):
 
     def add_import_arguments(self, parser: ArgumentParser) -> None:
         which = parser.add_mutually_exclusive_group()
-        which.add_argument("--model", metavar="APP_LABEL.MODEL",
-                           help="import into this model with a default importer")
-        which.add_argument("--importer", metavar="NAME",
-                           help="use the importer registered as NAME")
+        which.add_argument(
+            "--model",
+            metavar="APP_LABEL.MODEL",
+            help="import into this model with a default importer",
+        )
+        which.add_argument(
+            "--importer", metavar="NAME", help="use the importer registered as NAME"
+        )
 
     def get_importer(self, path: str, options: dict[str, Any]) -> type[Importer]:
         if options.get("model"):
@@ -52,7 +56,9 @@ class Command(ImportCommand):
         importer = get_importer(name)
         if importer is None:
             known = ", ".join(registered()) or "none"
-            source = "--importer" if options.get("importer") else f"the file name {path!r}"
+            source = (
+                "--importer" if options.get("importer") else f"the file name {path!r}"
+            )
             raise CommandError(
                 f"no importer named {name!r} (from {source}); registered: {known}. "
                 "Use --importer NAME or --model app_label.Model",
