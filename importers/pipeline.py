@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
@@ -29,6 +29,25 @@ from .results import FileReport, Report, RowError
 from .sources import open_source
 from .validation import Record, Rejected, Validator
 from .writers import Writer
+
+
+@dataclass
+class Records:
+    """Rows made in memory (by factories, an API...), imported as a file would be."""
+
+    name: str
+    rows: Iterable[Mapping[str, Any]]
+
+
+@dataclass
+class Opened:
+    """An open file's rows and what the report and progress bar need of it."""
+
+    name: str
+    size: int | None
+    rows: Iterator[Row]
+    columns: list[str] | None
+    position: Callable[[], int]
 
 
 class ImportAborted(Exception):
@@ -50,7 +69,7 @@ def batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
-Job = tuple[type[Importer], str]
+Job = tuple[type[Importer], "str | Records"]
 
 
 def run_import(
@@ -137,22 +156,38 @@ class ImportRun:
                 self.errors_file.close()
         return self.report
 
-    def import_file(self, importer: type[Importer], path: str) -> None:
+    @contextmanager
+    def open_rows(self, path: str | Records) -> Iterator[Opened]:
+        """Open a file (or in-memory records) as rows, with what progress needs."""
+        if isinstance(path, Records):
+            rows = (
+                Row(number, dict(values), number - 1)
+                for number, values in enumerate(path.rows, start=1)
+            )
+            yield Opened(path.name, None, rows, None, lambda: 0)
+            return
         options = self.options
-        setup = self.setups[importer]
-        started = time.perf_counter()
         with open_source(
             path, encoding=options.encoding, format=options.format, stdin=self.stdin
         ) as source:
             reader = reader_for(source)(
                 source, ReadOptions(delimiter=options.delimiter)
             )
+            yield Opened(
+                source.name, source.size, iter(reader), reader.columns, source.position
+            )
+
+    def import_file(self, importer: type[Importer], path: str | Records) -> None:
+        options = self.options
+        setup = self.setups[importer]
+        started = time.perf_counter()
+        with self.open_rows(path) as source:
             file_report = FileReport(source.name, importer.get_name())
             self.report.files.append(file_report)
-            rows = iter(reader)
+            rows = source.rows
             if options.limit is not None:
                 rows = itertools.islice(rows, options.limit)
-            headers = reader.columns
+            headers = source.columns
             positional = headers is not None
             if headers is None:
                 first = next(rows, None)
