@@ -14,7 +14,7 @@ from django.db.models.fields import AutoFieldMixin
 
 from .planning import BatchPlan, Change, comparable
 from .results import RowError
-from .statements import Statements, needs_orm
+from .statements import LinkStatements, Statements, needs_orm
 from .validation import Record
 
 #: database errors that belong to a row's data (others abort the import)
@@ -147,22 +147,14 @@ class Writer:
         with self.connection.cursor() as cursor:
             if self.upsert:
                 rows = creates + [c.record for c in updates]
-                if rows:
-                    params = statements.insert_params(
-                        [self.insert_values(r) for r in rows]
-                    )
-                    cursor.executemany(statements.upsert, params)
+                params = statements.insert_params([self.insert_values(r) for r in rows])
+                statements.insert_rows(cursor, "upsert", params)
             else:
-                if creates:
-                    sql = (
-                        statements.insert_ignore
-                        if self.mode == "skip"
-                        else (statements.insert)
-                    )
-                    params = statements.insert_params(
-                        [self.insert_values(r) for r in creates]
-                    )
-                    cursor.executemany(sql, params)
+                params = statements.insert_params(
+                    [self.insert_values(r) for r in creates]
+                )
+                kind = "ignore" if self.mode == "skip" else "insert"
+                statements.insert_rows(cursor, kind, params)
                 if updates and statements.update_fields:
                     params = statements.update_params(
                         [
@@ -255,17 +247,22 @@ class Writer:
         """Write many-to-many links in bulk through each through table."""
         for f in self.many:
             through = f.remote_field.through
-            source = f"{f.m2m_field_name()}_id"
-            target = f"{f.m2m_reverse_field_name()}_id"
+            source = through._meta.get_field(f.m2m_field_name())
+            target = through._meta.get_field(f.m2m_reverse_field_name())
             manager = through._base_manager.db_manager(self.using)
             present = [(r, pk) for r, pk in rows if f.name in r.values]
             stale = [pk for r, pk in present if id(r) in replace]
             if stale:
-                manager.filter(**{f"{source}__in": stale})._raw_delete(self.using)
-            links = [
-                through(**{source: pk, target: comparable(t)})
+                manager.filter(**{f"{source.attname}__in": stale})._raw_delete(
+                    self.using
+                )
+            pairs = [
+                (pk, comparable(t))
                 for r, pk in present
                 for t in dict.fromkeys(r.values[f.name])
             ]
-            if links:
-                manager.bulk_create(links)
+            statements = LinkStatements(
+                through._meta.db_table, source.column, target.column, self.connection
+            )
+            with self.connection.cursor() as cursor:
+                statements.insert_rows(cursor, pairs)

@@ -1,6 +1,7 @@
 """Demo project settings: SQLite by default, `DATABASE_URL` for anything else."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -58,9 +59,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so tests that run `manage.py` in a subprocess see the
-    # same test database.
+    # same test database; one per process, so test runs never share one.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / "test_db.sqlite3"))
+        "NAME": os.environ.get(
+            "SQLITE_TEST_NAME",
+            os.path.join(
+                tempfile.gettempdir(), f"importers_test_{os.getpid()}.sqlite3"
+            ),
+        )
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
