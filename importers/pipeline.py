@@ -217,9 +217,11 @@ class ImportRun:
                 using=options.database,
                 dry_run=options.dry_run,
                 ignore_unknown=options.ignore_nonexistent,
+                seen=self.seen,
             )
             planner = Planner(
                 importer,
+                dry_run=options.dry_run,
                 mode=setup.mode,
                 key=setup.key,
                 fields=fields,

@@ -43,6 +43,11 @@ class SeenKeys:
 
     def __init__(self) -> None:
         self.lines: dict[Any, int] = {}
+        # dry run: (model, field name) -> keys the run would have created
+        self.pending: dict[tuple[Any, str], set[Any]] = {}
+
+    def pending_for(self, model: Any, attr: str) -> set[Any]:
+        return self.pending.setdefault((model, attr), set())
 
     def first_line(self, key: Any, line: int) -> int | None:
         """Remember `key` at `line`; return the earlier line if it was seen before."""
@@ -64,6 +69,7 @@ class Planner:
         self,
         importer: type[Importer],
         *,
+        dry_run: bool,
         mode: str,
         key: tuple[str, ...],
         fields: list[str],
@@ -79,11 +85,22 @@ class Planner:
         self.file = file
         self.columns = columns
         self.seen = seen
+        self.pending = (
+            seen.pending_for(self.model, key[0]) if dry_run and len(key) == 1 else None
+        )
         opts = self.model._meta
         self.fields = [opts.get_field(name) for name in fields]
         self.concrete = [f for f in self.fields if not f.many_to_many]
         self.many = [f for f in self.fields if f.many_to_many]
         self.manager = self.model._base_manager.db_manager(using)
+        self.uniques = [
+            f
+            for f in self.concrete
+            if f.unique
+            and not f.primary_key
+            and f.name not in key
+            and not f.is_relation
+        ]
 
     def key_of(self, values: dict[str, Any]) -> Any:
         if len(self.key) == 1:
@@ -145,6 +162,8 @@ class Planner:
                     )
                 else:
                     plan.creates.append(record)
+                    if self.pending is not None:
+                        self.pending.add(key)
             elif self.mode == "create":
                 plan.rejected.append(
                     (
@@ -165,7 +184,52 @@ class Planner:
                     plan.updates.append(Change(record, row["pk"], changed))
                 else:
                     plan.unchanged.append(record)
+        if self.uniques:
+            self.check_uniques(plan)
         return plan
+
+    def check_uniques(self, plan: BatchPlan) -> None:
+        """Reject rows whose other unique fields clash inside the file or with rows."""
+        writes: list[tuple[Record, Any]] = [(r, None) for r in plan.creates]
+        writes += [(c.record, c.pk) for c in plan.updates]
+        clashing: set[int] = set()
+        for f in self.uniques:
+            values = {
+                r.values[f.name] for r, _ in writes if r.values.get(f.name) is not None
+            }
+            taken = dict(
+                self.manager.filter(**{f"{f.attname}__in": values}).values_list(
+                    f.attname, "pk"
+                )
+            )
+            for record, pk in writes:
+                value = record.values.get(f.name)
+                if value is None or id(record) in clashing:
+                    continue
+                earlier = self.seen.first_line((self.model, f.name, value), record.line)
+                owner = taken.get(value, pk)
+                if earlier is None and owner == pk:
+                    continue
+                where = f"line {earlier}" if earlier is not None else "an existing row"
+                clashing.add(id(record))
+                plan.rejected.append(
+                    (
+                        record,
+                        RowError(
+                            file=self.file,
+                            line=record.line,
+                            index=record.index,
+                            column=self.columns.get(f.name, f.name),
+                            value=value,
+                            message=f"{f.verbose_name} must be unique; {where} "
+                            "has the same value",
+                            code="unique",
+                        ),
+                    )
+                )
+        if clashing:
+            plan.creates = [r for r in plan.creates if id(r) not in clashing]
+            plan.updates = [c for c in plan.updates if id(c.record) not in clashing]
 
     @property
     def key_label(self) -> str:

@@ -26,6 +26,7 @@ class RelatedRows:
         using: str,
         create_missing: bool,
         dry_run: bool,
+        pending: set[Any] | None = None,
     ) -> None:
         self.field = field
         self.model: type[models.Model] = field.related_model
@@ -33,6 +34,8 @@ class RelatedRows:
         self.using = using
         self.create_missing = create_missing
         self.dry_run = dry_run
+        # In a dry run, keys an earlier file of the same run would have created.
+        self.pending = pending if pending is not None else set()
         self.found: dict[Any, models.Model] = {}
         self.created = 0
 
@@ -56,6 +59,11 @@ class RelatedRows:
                 unknown = wanted
             self.found.update(self.fetch(unknown))
             missing = unknown.difference(self.found)
+            if missing and self.pending:
+                self.found.update(
+                    {k: self.model(**{self.attr: k}) for k in missing & self.pending}
+                )
+                missing -= self.pending
             if missing and self.create_missing:
                 self.found.update(self.create(missing))
         found = self.found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,6 +20,9 @@ from .mapping import ColumnMap
 from .readers import Row
 from .relations import RelatedRows
 from .results import RowError
+
+if TYPE_CHECKING:
+    from .planning import SeenKeys
 
 NON_FIELD = "__all__"
 
@@ -96,6 +99,7 @@ class Validator:
         using: str,
         dry_run: bool,
         ignore_unknown: bool = False,
+        seen: SeenKeys | None = None,
     ) -> None:
         self.importer = importer
         self.file = file
@@ -118,6 +122,9 @@ class Validator:
                     using=using,
                     create_missing=name in model_cls.create_missing,
                     dry_run=dry_run,
+                    pending=seen.pending.get((field.related_model, attr))
+                    if dry_run and seen is not None
+                    else None,
                 )
                 (self.m2m_fields if field.many_to_many else self.fk_fields).append(name)
             else:

@@ -70,7 +70,10 @@ def test_reference_data_loads_with_every_value_right(reference_data, name):
 def test_gzipped_file_loads_the_same(reference_data, tmp_path):
     load_people(reference_data)
     packed = tmp_path / "posts.csv.gz"
-    with open(reference_data / "posts.csv", "rb") as src, gzip.open(packed, "wb") as dst:
+    with (
+        open(reference_data / "posts.csv", "rb") as src,
+        gzip.open(packed, "wb") as dst,
+    ):
         shutil.copyfileobj(src, dst)
     result = run("load_data", str(packed))
     assert result.error is None, result.stderr
@@ -96,8 +99,13 @@ def test_second_run_reports_everything_unchanged(reference_data):
 def test_dry_run_writes_nothing_and_counts_what_the_real_run_does(reference_data):
     load_people(reference_data)
     with CaptureQueriesContext(connection) as queries:
-        dry = run("load_data", str(reference_data / "posts.csv"), "--dry-run",
-                  "--report", "json")
+        dry = run(
+            "load_data",
+            str(reference_data / "posts.csv"),
+            "--dry-run",
+            "--report",
+            "json",
+        )
     assert dry.error is None, dry.stderr
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     assert set(statements) <= {"SELECT"}, statements
@@ -120,15 +128,30 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-POST_HEADER = ["slug", "title", "author", "category", "status", "published_at",
-               "views", "rating", "body"]
+POST_HEADER = [
+    "slug",
+    "title",
+    "author",
+    "category",
+    "status",
+    "published_at",
+    "views",
+    "rating",
+    "body",
+]
 
 
 def post_row(slug: str, **changes: str) -> list[str]:
     row = {
-        "slug": slug, "title": f"Title {slug}", "author": "ada", "category": "news",
-        "status": "published", "published_at": "2024-05-01T10:00:00+02:00",
-        "views": "3", "rating": "4.50", "body": "text",
+        "slug": slug,
+        "title": f"Title {slug}",
+        "author": "ada",
+        "category": "news",
+        "status": "published",
+        "published_at": "2024-05-01T10:00:00+02:00",
+        "views": "3",
+        "rating": "4.50",
+        "body": "text",
     }
     row.update(changes)
     return [row[c] for c in POST_HEADER]
@@ -145,9 +168,16 @@ def test_bad_cell_aborts_naming_line_column_value_and_leaves_database_untouched(
 ):
     PostFactory(slug="kept", author=Author.objects.get(username="ada"))
     before = list(Post.objects.values_list("slug", "title", "views"))
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("a"), post_row("b"), post_row("c", rating="12.5"), post_row("d"),
-    ])
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("a"),
+            post_row("b"),
+            post_row("c", rating="12.5"),
+            post_row("d"),
+        ],
+    )
     result = run("load_data", str(path))
     assert result.returncode == 1
     assert "posts.csv:4" in result.error
@@ -157,17 +187,22 @@ def test_bad_cell_aborts_naming_line_column_value_and_leaves_database_untouched(
 
 
 def test_on_error_skip_writes_good_rows_and_lists_bad_ones(tmp_path, people):
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("a"),
-        post_row("b", author="nobody"),
-        post_row("c", views="-1"),
-        post_row("a", title="again"),
-        post_row("e", status="gone"),
-        post_row("f"),
-    ])
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("a"),
+            post_row("b", author="nobody"),
+            post_row("c", views="-1"),
+            post_row("a", title="again"),
+            post_row("e", status="gone"),
+            post_row("f"),
+        ],
+    )
     errors = tmp_path / "errors.csv"
-    result = run("load_data", str(path), "--on-error", "skip", "--errors-file",
-                 str(errors))
+    result = run(
+        "load_data", str(path), "--on-error", "skip", "--errors-file", str(errors)
+    )
     assert result.returncode == 1
     assert result.error == "4 rows rejected"
     assert sorted(Post.objects.values_list("slug", flat=True)) == ["a", "f"]
@@ -193,16 +228,24 @@ def test_max_errors_aborts_and_writes_nothing(tmp_path, people):
 
 def test_dry_run_reports_every_bad_row_and_matches_skip_run(tmp_path, people):
     PostFactory(slug="old", title="Old", author=Author.objects.get(username="ada"))
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("new"),
-        post_row("old", title="Changed"),
-        post_row("bad1", views="many"),
-        post_row("bad2", author="ghost"),
-        post_row("new", title="dup"),
-    ])
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("new"),
+            post_row("old", title="Changed"),
+            post_row("bad1", views="many"),
+            post_row("bad2", author="ghost"),
+            post_row("new", title="dup"),
+        ],
+    )
     dry = run("load_data", str(path), "--dry-run", "--report", "json")
     dry_totals = json.loads(dry.stdout)["totals"]
-    assert [e["line"] for e in json.loads(dry.stdout)["files"][0]["errors"]] == [4, 5, 6]
+    assert [e["line"] for e in json.loads(dry.stdout)["files"][0]["errors"]] == [
+        4,
+        5,
+        6,
+    ]
     assert Post.objects.get(slug="old").title == "Old"
     assert not Post.objects.filter(slug="new").exists()
     real = run("load_data", str(path), "--on-error", "skip", "--report", "json")
@@ -212,10 +255,16 @@ def test_dry_run_reports_every_bad_row_and_matches_skip_run(tmp_path, people):
 
 
 def test_dry_run_previews_changes_old_to_new(tmp_path, people):
-    PostFactory(slug="old", title="Old", views=1, author=Author.objects.get(username="ada"))
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("old", title="New", views="1"),
-    ])
+    PostFactory(
+        slug="old", title="Old", views=1, author=Author.objects.get(username="ada")
+    )
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("old", title="New", views="1"),
+        ],
+    )
     result = run("load_data", str(path), "--dry-run")
     assert "update" in result.stdout and "title: Old -> New" in result.stdout
     assert "Dry run: nothing was written." in result.stdout
@@ -232,14 +281,24 @@ def test_dry_run_previews_changes_old_to_new(tmp_path, people):
 )
 def test_modes(tmp_path, people, mode, created, updated, skipped, rejected, titles):
     PostFactory(slug="old", title="Old", author=Author.objects.get(username="ada"))
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("old", title="Changed"), post_row("new"),
-    ])
-    result = run("load_data", str(path), "--mode", mode, "--on-error", "skip",
-                 "--report", "json")
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("old", title="Changed"),
+            post_row("new"),
+        ],
+    )
+    result = run(
+        "load_data", str(path), "--mode", mode, "--on-error", "skip", "--report", "json"
+    )
     totals = json.loads(result.stdout)["totals"]
-    assert (totals["created"], totals["updated"], totals["skipped"],
-            totals["rejected"]) == (created, updated, skipped, rejected)
+    assert (
+        totals["created"],
+        totals["updated"],
+        totals["skipped"],
+        totals["rejected"],
+    ) == (created, updated, skipped, rejected)
     if titles:
         assert dict(Post.objects.values_list("slug", "title")) == titles
 
@@ -255,12 +314,18 @@ def test_no_atomic_commits_batches_and_says_which_lines(tmp_path, people):
 
 
 def test_unknown_column_suggests_the_closest_field(tmp_path, people):
-    path = write_csv(tmp_path / "posts.csv", [*POST_HEADER, "ratings"], [
-        [*post_row("a"), "1"],
-    ])
+    path = write_csv(
+        tmp_path / "posts.csv",
+        [*POST_HEADER, "ratings"],
+        [
+            [*post_row("a"), "1"],
+        ],
+    )
     result = run("load_data", str(path))
     assert result.returncode == 1
-    assert "column 'ratings'" in result.error and "did you mean 'rating'" in result.error
+    assert (
+        "column 'ratings'" in result.error and "did you mean 'rating'" in result.error
+    )
     assert run("load_data", str(path), "-i").error is None
     assert Post.objects.count() == 1
 
@@ -273,8 +338,17 @@ def test_missing_required_column_is_reported_before_reading(tmp_path, people):
 
 
 def test_headers_match_case_and_spaces_verbose_names_and_map(tmp_path, people):
-    header = [" SLUG ", "Title", "author", "category", "status", "Published At",
-              "views", "rating", "Text"]
+    header = [
+        " SLUG ",
+        "Title",
+        "author",
+        "category",
+        "status",
+        "Published At",
+        "views",
+        "rating",
+        "Text",
+    ]
     path = write_csv(tmp_path / "posts.csv", header, [post_row("a")])
     result = run("load_data", str(path), "--map", "text=body")
     assert result.error is None, result.error
@@ -283,11 +357,16 @@ def test_headers_match_case_and_spaces_verbose_names_and_map(tmp_path, people):
 
 
 def test_null_values_and_declared_date_format(tmp_path, people):
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("a", rating="NA", category="NA", published_at="01/05/2024 10:00"),
-    ])
-    result = run("load_data", str(path), "--null", "NA", "--datetime-format",
-                 "%d/%m/%Y %H:%M")
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("a", rating="NA", category="NA", published_at="01/05/2024 10:00"),
+        ],
+    )
+    result = run(
+        "load_data", str(path), "--null", "NA", "--datetime-format", "%d/%m/%Y %H:%M"
+    )
     assert result.error is None, result.error
     post = Post.objects.get()
     assert post.rating is None and post.category is None
@@ -295,16 +374,21 @@ def test_null_values_and_declared_date_format(tmp_path, people):
 
 
 def test_guessing_a_non_iso_date_is_refused(tmp_path, people):
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [
-        post_row("a", published_at="01/05/2024 10:00"),
-    ])
+    path = write_csv(
+        tmp_path / "posts.csv",
+        POST_HEADER,
+        [
+            post_row("a", published_at="01/05/2024 10:00"),
+        ],
+    )
     result = run("load_data", str(path))
     assert result.returncode == 1 and "'published_at'" in result.error
 
 
 def test_limit_reads_only_the_first_rows(tmp_path, people):
-    path = write_csv(tmp_path / "posts.csv", POST_HEADER,
-                     [post_row(f"p{i}") for i in range(5)])
+    path = write_csv(
+        tmp_path / "posts.csv", POST_HEADER, [post_row(f"p{i}") for i in range(5)]
+    )
     assert run("load_data", str(path), "--limit", "2").error is None
     assert Post.objects.count() == 2
 
@@ -312,10 +396,13 @@ def test_limit_reads_only_the_first_rows(tmp_path, people):
 def test_related_keys_cost_one_query_per_relation_per_batch(reference_data):
     load_people(reference_data)
     with CaptureQueriesContext(connection) as queries:
-        result = run("load_data", str(reference_data / "posts.csv"), "--batch-size",
-                     "1000")
+        result = run(
+            "load_data", str(reference_data / "posts.csv"), "--batch-size", "1000"
+        )
     assert result.error is None
-    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    selects = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")
+    ]
     # 2500 rows, 3 batches: per batch at most one lookup per relation (authors,
     # categories, tags) and one for existing posts; one more after creating tags.
     assert len(selects) <= 3 * 4 + 1, "\n".join(s[:80] for s in selects)
@@ -346,3 +433,16 @@ def test_header_only_file_is_a_clear_error(tmp_path, people):
     path = write_csv(tmp_path / "posts.csv", POST_HEADER, [])
     result = run("load_data", str(path))
     assert result.returncode == 1 and "only a header" in result.error
+
+
+def test_dry_run_of_several_files_sees_rows_the_earlier_files_would_create(
+    reference_data,
+):
+    files = [
+        str(reference_data / n) for n in ("authors.csv", "categories.csv", "posts.csv")
+    ]
+    dry = run("load_data", *files, "--dry-run", "--report", "json")
+    assert dry.error is None, dry.stderr
+    assert Author.objects.count() == 0
+    real = run("load_data", *files, "--report", "json")
+    assert json.loads(dry.stdout)["totals"] == json.loads(real.stdout)["totals"]
