@@ -1,4 +1,4 @@
-"""Errors of the first pipeline steps (sources.py, readers/): a file that cannot be read.
+"""Errors of the first two pipeline steps (sources.py, readers/): unreadable files.
 
 A `SourceError` aborts one file; an error in a single record that lets the file go on
 is not an exception but `Row.error` (see readers/base.py).

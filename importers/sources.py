@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 
 from importers.errors import SourceError
 
-CHUNK_SIZE = 1 << 18  # bytes decoded at a time: big for speed, small for memory
+CHUNK_SIZE = 1 << 17  # bytes decoded at a time: big for speed, small for memory
 FORMATS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -45,6 +45,15 @@ DECOMPRESSORS: dict[str, Callable[[Any], BinaryIO]] = {
 }
 _CORRUPT = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_MAGIC = {  # how binary files that fail to decode start
+    b"\x1f\x8b": "gzip data",
+    b"BZh": "bzip2 data",
+    b"\xfd7zXZ": "xz data",
+    b"PK\x03\x04": "a zip archive (an .xlsx workbook?)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+}
 
 
 @dataclass(eq=False)
@@ -121,6 +130,8 @@ def open_source(
         elif extension == ".zip":
             stream, member = _open_zip(file, name, source._handles)
             extension = os.path.splitext(member.lower())[1]
+            size = source.size  # the central directory after the member is not read
+            source._tell = lambda: size if stream.done else file.tell()
     except BaseException:
         source.close()
         raise
@@ -142,6 +153,7 @@ class TextStream:
         self._raw = raw
         self._codec = "utf-8-sig" if encoding == "utf-8" else encoding
         self._chunks = self._decode()
+        self._head = b""  # the first bytes, to recognise a binary file
         self._lines = 0  # line ends in the text handed out so far
         self._buffer = ""  # for read() and readline()
         self._pos = 0
@@ -161,8 +173,12 @@ class TextStream:
         """Return up to `size` characters (all the rest if negative); "" at the end."""
         if size < 0:
             size = sys.maxsize
-        while len(self._buffer) - self._pos < size and self._fill():
-            pass
+        if len(self._buffer) - self._pos < size:
+            parts, have = [self._buffer[self._pos :]], len(self._buffer) - self._pos
+            while have < size and (text := self._next()):
+                parts.append(text)
+                have += len(text)
+            self._buffer, self._pos = "".join(parts), 0
         text = self._buffer[self._pos : self._pos + size]
         self._pos += len(text)
         return text
@@ -181,13 +197,18 @@ class TextStream:
         return line
 
     def _fill(self) -> bool:
+        text = self._next()
+        self._buffer = self._buffer[self._pos :] + text
+        self._pos = 0
+        return bool(text)
+
+    def _next(self) -> str:
+        """Return the next decoded chunk ("" at the end) for read() and readline()."""
         text = next(self._chunks, "")
         if not isinstance(text, str):
             raise text(self._lines + 1)
         self._lines += text.count("\n")
-        self._buffer = self._buffer[self._pos :] + text
-        self._pos = 0
-        return bool(text)
+        return text
 
     def _blocks(self, max_line: int | None, newline: str) -> Iterator[list[str]]:
         """Yield the lines of the text, a block of them at a time."""
@@ -197,6 +218,8 @@ class TextStream:
         for text in chain([rest], self._chunks):
             if not isinstance(text, str):  # the text ended with an error
                 raise text(self._lines + _line_ends("".join(pending)) + 1)
+            if not text:
+                continue
             cut = text.rfind("\n") + 1
             if newline == "":  # a "\r" at the very end may be half of a "\r\n"
                 cut = max(cut, text.rfind("\r", 0, len(text) - 1) + 1)
@@ -244,6 +267,7 @@ class TextStream:
             except SourceError as exc:  # corrupt compressed data
                 yield partial(_at_line, exc)
                 return
+            self._head = self._head or data[:8]
             state = decoder.getstate()
             failure: Callable[[int], SourceError] | None = None
             try:
@@ -284,7 +308,9 @@ class TextStream:
         shown = " ".join(f"0x{byte:02x}" for byte in bad)
         message = f"cannot decode {'byte' if len(bad) == 1 else 'bytes'} {shown}"
         message += f" as {self.encoding}"
-        if offset == 0 and data.startswith(_UTF16_BOMS) and self._codec != "utf-16":
+        if binary := self._binary_kind():
+            message += f" ({binary})"
+        elif offset == 0 and data.startswith(_UTF16_BOMS) and self._codec != "utf-16":
             message += " (the file starts with a UTF-16 BOM: try --encoding utf-16)"
         elif exc.reason == "unexpected end of data":
             message += " (the file ends in the middle of a character)"
@@ -295,13 +321,18 @@ class TextStream:
         return SourceError(message, name=self.name, line=line, code="decode")
 
     def _nul_error(self, line: int) -> SourceError:
-        return SourceError(
-            f"line {line} contains a NUL byte; is this a binary file"
-            " (or UTF-16 without a BOM: try --encoding utf-16)?",
-            name=self.name,
-            line=line,
-            code="nul_byte",
-        )
+        message = f"line {line} contains a NUL byte; "
+        if binary := self._binary_kind():
+            message += binary
+        else:
+            message += "is this a binary file (or UTF-16: try --encoding utf-16)?"
+        return SourceError(message, name=self.name, line=line, code="nul_byte")
+
+    def _binary_kind(self) -> str:
+        for magic, kind in _MAGIC.items():
+            if self._head.startswith(magic):
+                return f"this is {kind}, not text"
+        return ""
 
 
 def _plain(text: str) -> bool:
@@ -337,7 +368,7 @@ def _open_file(name: str) -> BinaryIO:
     if os.path.isdir(name):
         raise SourceError("is a directory, not a file", name=name, code="not_a_file")
     try:
-        return open(name, "rb")  # noqa: SIM115 -- the Source closes it
+        return open(name, "rb")
     except FileNotFoundError:
         raise SourceError("no such file", name=name, code="not_found") from None
     except OSError as exc:
@@ -362,7 +393,9 @@ def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
             raise SourceError(message, name=name, code="zip_members")
         stream = archive.open(members[0])
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
-        raise SourceError(f"cannot read the zip: {exc}", name=name, code="corrupt") from None
+        raise SourceError(
+            f"cannot read the zip: {exc}", name=name, code="corrupt"
+        ) from None
     handles.append(stream)
     return _Guarded(stream, name), members[0].filename
 
@@ -373,10 +406,13 @@ class _Guarded:
     def __init__(self, raw: BinaryIO, name: str) -> None:
         self._raw = raw
         self._name = name
+        self.done = False  # read to the end
 
     def read(self, size: int = -1) -> bytes:
         try:
-            return self._raw.read(size)
+            data = self._raw.read(size)
+            self.done = self.done or (not data and size != 0)
+            return data
         except _CORRUPT as exc:
             raise SourceError(
                 f"the compressed data is truncated or corrupt ({exc})",

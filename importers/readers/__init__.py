@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from importers.errors import SourceError
-from importers.readers.base import ReadOptions, Reader, Row
+from importers.readers.base import Reader, ReadOptions, Row
 from importers.sources import Source
 
 __all__ = [

@@ -17,7 +17,7 @@ from itertools import chain
 from typing import ClassVar
 
 from importers.errors import SourceError
-from importers.readers.base import DEFAULT_OPTIONS, ReadOptions, Reader, Row
+from importers.readers.base import DEFAULT_OPTIONS, Reader, ReadOptions, Row
 from importers.sources import Source
 
 DELIMITERS = (",", ";", "\t", "|")  # sniffed in this order of preference
@@ -33,6 +33,7 @@ class CSVReader(Reader):
 
     def __init__(self, source: Source, options: ReadOptions = DEFAULT_OPTIONS) -> None:
         super().__init__(source, options)
+        delimiter = self._delimiter(options.delimiter)
         lines = source.text().lines(max_line=options.record_size_limit)
         self._skipped = 0  # blank lines before the header
         for first in lines:
@@ -41,8 +42,9 @@ class CSVReader(Reader):
             self._skipped += 1
         else:
             raise self.error("the file is empty", code="empty")
-        delimiter = options.delimiter or self.delimiter or sniff(first)
-        self._records = csv.reader(chain([first], lines), delimiter=delimiter, strict=True)
+        records = chain([first], lines)
+        delimiter = delimiter or sniff(first)
+        self._records = csv.reader(records, delimiter=delimiter, strict=True)
         previous = csv.field_size_limit(options.field_size_limit)
         try:
             self.columns = next(self._records)
@@ -54,13 +56,13 @@ class CSVReader(Reader):
 
     def __iter__(self) -> Iterator[Row]:
         records, width, offset = self._records, len(self.columns or ()), self._skipped
-        field_limit, set_field_limit = self.options.field_size_limit, csv.field_size_limit
+        limit, set_limit = self.options.field_size_limit, csv.field_size_limit
         last = offset + records.line_num  # the last line read
-        new = tuple.__new__  # Row(...) calls Python code; this is the hot loop
-        previous = set_field_limit(field_limit)
+        new = tuple.__new__  # Row(...) runs Python code, and this is the hot loop
+        previous = set_limit(limit)
         try:
             for cells in records:
-                set_field_limit(field_limit)  # process-wide: another reader may change it
+                set_limit(limit)  # for the next record: the limit is process-wide
                 line, last = last + 1, offset + records.line_num
                 if len(cells) == width and last == line:
                     yield new(Row, (line, cells, None, None, None))
@@ -69,26 +71,36 @@ class CSVReader(Reader):
         except csv.Error as exc:
             raise self._csv_error(exc, last + 1) from None
         finally:
-            set_field_limit(previous)
+            set_limit(previous)
 
     def _odd_row(self, line: int, last: int, cells: list[str], width: int) -> Row:
         """Check a record that spans several lines or is ragged."""
         limit = self.options.record_size_limit
         if last != line and sum(map(len, cells)) > limit:
-            message = f"the record is longer than {limit:,} characters (the record size limit)"
-            raise self.error(message, line=line, code="too_large")
+            message = f"the record is longer than {limit:,} characters (the record"
+            raise self.error(message + " size limit)", line=line, code="too_large")
         if len(cells) != width:
             message = f"row has {len(cells)} cells, header has {width}"
             return Row(line, cells, error=message, code="ragged")
         return Row(line, cells)
+
+    def _delimiter(self, given: str | None) -> str | None:
+        """Return the delimiter asked for ("\\t" and "tab" mean a tab), else None."""
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(given or "", given) or self.delimiter
+        if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+            message = f"the delimiter must be one character, not {delimiter!r}"
+            raise self.error(message, code="bad_delimiter")
+        return delimiter
 
     def _check_header(self, columns: list[str]) -> None:
         seen: dict[str, int] = {}
         for position, name in enumerate(columns, 1):
             key = name.strip().casefold()
             if key in seen:
-                message = f"columns {seen[key]} and {position} are both named {name.strip()!r}"
-                raise self.error(message, line=self._skipped + 1, code="duplicate_column")
+                message = f"columns {seen[key]} and {position} are both named "
+                message += repr(name.strip())
+                line = self._skipped + 1
+                raise self.error(message, line=line, code="duplicate_column")
             if key:
                 seen[key] = position
 
@@ -97,8 +109,9 @@ class CSVReader(Reader):
         message = str(exc)
         if message.startswith("field larger than field limit"):
             limit = self.options.field_size_limit
-            message = f"a field is longer than {limit:,} characters (the field size limit)"
-            return self.error(message + "; is a quote left open?", line=start, code="too_large")
+            message = f"a field is longer than {limit:,} characters (the field size"
+            message += " limit); is a quote left open?"
+            return self.error(message, line=start, code="too_large")
         if message == "unexpected end of data":
             message = "unbalanced quote: a quoted field of this record is never closed"
             return self.error(message, line=start, code="unbalanced_quote")
@@ -121,4 +134,3 @@ def sniff(line: str) -> str:
     """Return the delimiter found most often outside quotes in `line`, else ","."""
     bare = _QUOTED.sub("", line)
     return max(DELIMITERS, key=bare.count)
-

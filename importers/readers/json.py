@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +20,14 @@ from importers.errors import SourceError
 from importers.readers.base import Reader, Row
 
 CHUNK = 1 << 16  # characters read at a time
-_SPACE = re.compile(r"[ \t\n\r]*")
+_space = re.compile(r"[ \t\n\r]*").match
+_comma = re.compile(r"[ \t\n\r]*,[ \t\n\r]*").match
 _KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
 _KINDS.update({int: "a number", Decimal: "a number", type(None): "null"})
 _STARTS = {"{": "an object", '"': "a string", "t": "a boolean", "f": "a boolean"}
-_STARTS.update({"n": "null", "-": "a number", **dict.fromkeys("0123456789", "a number")})
+_STARTS.update(
+    {"n": "null", "-": "a number", **dict.fromkeys("0123456789", "a number")}
+)
 _NEAR_END = 16  # an error this close to the buffer's end may just need more text
 
 
@@ -40,6 +43,46 @@ def _kind(value: object) -> str:
     return _KINDS.get(type(value), "a value")
 
 
+class _Window:
+    """The part of the text being parsed, with the line and column of a position."""
+
+    def __init__(self, read: Callable[[int], str]) -> None:
+        self.read, self.text, self.pos, self.eof = read, "", 0, False
+        self.line, self.seen = 1, 0  # text[seen] is on line `line`
+        self.dropped, self.line_start = 0, 0  # offsets: of text[0], of line `line`
+
+    def more(self) -> bool:
+        """Drop the text before pos and read on; False at the end of the file."""
+        text, pos = self.text, self.pos
+        self.line_at(pos)
+        if (newline := text.rfind("\n", 0, pos)) >= 0:
+            self.line_start = self.dropped + newline + 1
+        chunk = "" if self.eof else self.read(max(CHUNK, len(text) - pos))  # grows
+        self.text, self.pos, self.seen = text[pos:] + chunk, 0, 0
+        self.dropped += pos
+        self.eof = not chunk
+        return not self.eof
+
+    def peek(self) -> str:
+        """Skip white space; return the next character, "" at the end."""
+        while (pos := _space(self.text, self.pos).end()) == len(self.text):
+            self.pos = pos
+            if not self.more():
+                return ""
+        self.pos = pos
+        return self.text[pos]
+
+    def line_at(self, at: int) -> int:
+        """Return the line of text[at], for an `at` past the last one asked."""
+        self.line += self.text.count("\n", self.seen, at)
+        self.seen = at
+        return self.line
+
+    def column_at(self, at: int) -> int:
+        newline = self.text.rfind("\n", 0, at)
+        return at - newline if newline >= 0 else self.dropped + at - self.line_start + 1
+
+
 class JSONArrayReader(Reader):
     """One top-level JSON array of objects, read item by item."""
 
@@ -47,54 +90,28 @@ class JSONArrayReader(Reader):
     extensions = (".json",)
 
     def __iter__(self) -> Iterator[Row]:
-        read, scan = self.source.text().read, _decoder().scan_once
-        limit, space = self.options.record_size_limit, _SPACE.match
-        buf, pos, eof = "", 0, False
-        line, seen = 1, 0  # buf[seen] is on line `line`
-        dropped, line_start = 0, 0  # offsets in the text: of buf[0], of line `line`
-
-        def more() -> bool:
-            """Drop the text before pos and read on; False at the end of the file."""
-            nonlocal buf, pos, eof, line, seen, dropped, line_start
-            line += buf.count("\n", seen, pos)
-            if (newline := buf.rfind("\n", 0, pos)) >= 0:
-                line_start = dropped + newline + 1
-            text = "" if eof else read(max(CHUNK, len(buf) - pos))  # grows big items
-            buf, pos, seen, dropped, eof = buf[pos:] + text, 0, 0, dropped + pos, not text
-            return not eof
-
-        def peek() -> str:
-            """Skip white space; return the next character, "" at the end."""
-            nonlocal pos
-            while (pos := space(buf, pos).end()) == len(buf):
-                if not more():
-                    return ""
-            return buf[pos]
-
-        def fail(message: str, at: int, code: str = "invalid_json") -> SourceError:
-            newline = buf.rfind("\n", 0, at)
-            column = at - newline if newline >= 0 else dropped + at - line_start + 1
-            if code != "not_an_array":
-                message += f" (column {column})"
-            at_line = line + buf.count("\n", seen, at)
-            return self.error(message, line=at_line, code=code)
-
-        if (first := peek()) != "[":
+        window, scan = _Window(self.source.text().read), _decoder().scan_once
+        limit = self.options.record_size_limit
+        small = min(limit, self.options.field_size_limit)  # no need to look inside
+        if (first := window.peek()) != "[":
             if not first:
                 raise self.error("the file is empty", code="empty")
             found = _STARTS.get(first)
             message = f"expected a JSON array of objects, found {found or repr(first)}"
-            raise fail(message, pos, "not_an_array" if found else "invalid_json")
-        pos += 1
-        index, char = 0, peek()
+            raise self._fail(window, message, "not_an_array" if found else None)
+        window.pos += 1
+        index, char = 0, window.peek()
         while char != "]":
             if not char:
-                raise fail(f"the file ends before item {index}", pos, "truncated")
-            line, seen = line + buf.count("\n", seen, pos), pos
+                raise self._fail(
+                    window, f"the file ends before item {index}", "truncated"
+                )
+            line, start = window.line_at(window.pos), window.pos
             while True:  # decode one item, reading more until it is whole
+                text = window.text
                 try:
-                    value, end = scan(buf, pos)
-                    if end < len(buf) or eof:
+                    value, end = scan(text, start)
+                    if end < len(text) or window.eof:
                         break
                     problem = None  # a number may go on in the next chunk
                 except StopIteration as exc:  # a value should start at exc.value
@@ -102,42 +119,56 @@ class JSONArrayReader(Reader):
                 except json.JSONDecodeError as exc:
                     problem, at = exc.msg, exc.pos
                 except _NotJSON as exc:
-                    raise fail(str(exc), pos) from None
+                    raise self._fail(window, str(exc)) from None
                 if problem:
-                    cut = at >= len(buf) or problem.startswith("Unterminated")
-                    if cut and eof:
+                    cut = at >= len(text) or problem.startswith("Unterminated")
+                    if cut and window.eof:
                         message = f"the file ends in the middle of item {index}"
-                        raise fail(message, at, "truncated")
-                    if not cut and (eof or at < len(buf) - _NEAR_END):
-                        raise fail(f"invalid JSON in item {index}: {problem}", at)
-                if len(buf) - pos > limit:
-                    raise self._too_large(index, line)
-                more()
-            if end - pos > limit:
-                raise self._too_large(index, line)
-            if type(value) is dict:
+                        raise self._fail(window, message, "truncated", at)
+                    if not cut and (window.eof or at < len(text) - _NEAR_END):
+                        message = f"invalid JSON in item {index}: {problem}"
+                        raise self._fail(window, message, None, at)
+                if len(text) - start > limit:
+                    _check_size(self, None, len(text) - start, line, f"item {index}")
+                window.more()
+                start = window.pos
+            if end - start <= small and type(value) is dict:
                 yield Row(line, value, index)
             else:
-                message = f"item {index} is {_kind(value)}, expected an object"
-                yield Row(line, {}, index, message, "not_an_object")
-            pos, index = end, index + 1
-            char = peek()
-            if char == ",":
-                pos += 1
-                if (char := peek()) == "]":
-                    raise fail("trailing comma before ']'", pos)
+                yield self._row(line, index, value, end - start)
+            window.pos, index = end, index + 1
+            comma = _comma(window.text, end)  # the usual ", " before the next item
+            after = comma.end() if comma else len(window.text)
+            if (char := window.text[after : after + 1]) and char != "]":
+                window.pos = after
+            elif (char := window.peek()) == ",":
+                window.pos += 1
+                if (char := window.peek()) == "]":
+                    raise self._fail(window, "trailing comma before ']'")
             elif not char:
-                raise fail(f"the file ends after item {index - 1}", pos, "truncated")
+                message = f"the file ends after item {index - 1}"
+                raise self._fail(window, message, "truncated")
             elif char != "]":
-                raise fail(f"expected ',' or ']' after item {index - 1}", pos)
-        pos += 1
-        if peek():
-            raise fail("unexpected text after the array", pos)
+                message = f"expected ',' or ']' after item {index - 1}"
+                raise self._fail(window, message)
+        window.pos += 1
+        if window.peek():
+            raise self._fail(window, "unexpected text after the array")
 
-    def _too_large(self, index: int, line: int) -> SourceError:
-        limit = self.options.record_size_limit
-        message = f"item {index} is longer than {limit:,} characters (the record size limit)"
-        return self.error(message, line=line, code="too_large")
+    def _row(self, line: int, index: int, value: Any, size: int) -> Row:
+        _check_size(self, value, size, line, f"item {index}")
+        if type(value) is dict:
+            return Row(line, value, index)
+        message = f"item {index} is {_kind(value)}, expected an object"
+        return Row(line, {}, index, message, "not_an_object")
+
+    def _fail(
+        self, window: _Window, message: str, code: str | None = None, at: int = -1
+    ) -> SourceError:
+        at = window.pos if at < 0 else at
+        if code != "not_an_array":
+            message += f" (column {window.column_at(at)})"
+        return self.error(message, line=window.line_at(at), code=code or "invalid_json")
 
 
 class JSONLinesReader(Reader):
@@ -160,6 +191,7 @@ class JSONLinesReader(Reader):
             except _NotJSON as exc:
                 yield Row(number, {}, None, f"invalid JSON: {exc}", "invalid_json")
             else:
+                _check_size(self, value, len(text), number, "the line")
                 if type(value) is dict:
                     yield Row(number, value)
                 else:
@@ -169,3 +201,29 @@ class JSONLinesReader(Reader):
 
 def _decoder() -> json.JSONDecoder:
     return json.JSONDecoder(parse_float=Decimal, parse_constant=_reject)
+
+
+def _check_size(reader: Reader, value: Any, size: int, line: int, what: str) -> None:
+    """Fail on a record over the record size limit, or holding a string over the
+    field size limit (looked for only in records that could hold one)."""
+    options = reader.options
+    if size > options.record_size_limit:
+        limit = f"{options.record_size_limit:,} characters (the record size limit)"
+        raise reader.error(
+            f"{what} is longer than {limit}", line=line, code="too_large"
+        )
+    if size > options.field_size_limit and _longest(value) > options.field_size_limit:
+        limit = f"{options.field_size_limit:,} characters (the field size limit)"
+        message = f"{what} holds a value longer than {limit}"
+        raise reader.error(message, line=line, code="too_large")
+
+
+def _longest(value: Any) -> int:
+    """Return the length of the longest string (key or value) in a JSON value."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value, *value.values()]
+    if isinstance(value, list):
+        return max(map(_longest, value), default=0)
+    return 0
