@@ -25,6 +25,7 @@ class ImportOptions:
     max_errors: int | None = None
     limit: int | None = None
     database: str = "default"
+    native: bool = True  # False: write through the ORM (bulk_create) only
     # reading
     format: str | None = None
     encoding: str | None = None

@@ -242,6 +242,7 @@ class ImportRun:
                     if k not in column_map.sources
                 },
                 file=source.name,
+                native=options.native,
             )
             if self.progress is not None:
                 self.progress.start(source.name, source.size)

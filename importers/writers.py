@@ -34,6 +34,7 @@ class Writer:
         fields: list[str],
         defaults: dict[str, Any],
         file: str,
+        native: bool = True,
     ) -> None:
         self.model = model
         self.using = using
@@ -58,7 +59,7 @@ class Writer:
         self.key_fields = [opts.get_field(n) for n in key]
         # Plain statements need the key to find new rows' ids for their links.
         self.statements = None
-        if not needs_orm(model) and (self.key or not self.many):
+        if native and not needs_orm(model) and (self.key or not self.many):
             self.statements = self.build_statements(in_file)
 
     def build_statements(self, in_file: list[models.Field]) -> Statements:
@@ -87,7 +88,7 @@ class Writer:
         )
 
     def insert_values(self, record: Record) -> list[Any]:
-        values = {**self.defaults, **record.values}
+        values = {**self.defaults, **record.values} if self.defaults else record.values
         row = [values.get(name) for name in self.insert_names]
         for position, field in self.fillers:
             row[position] = field.get_default()
@@ -241,7 +242,17 @@ class Writer:
     def link(
         self, rows: list[tuple[Record, models.Model]], *, replace: set[int]
     ) -> None:
-        self.link_pks([(r, obj.pk) for r, obj in rows], replace=replace)
+        if not self.many:
+            return
+        if self.key and any(obj.pk is None for _, obj in rows):
+            # ignore_conflicts inserts do not return ids: read them by key.
+            pks = self.new_pks([r for r, obj in rows if obj.pk is None])
+            for record, obj in rows:
+                if obj.pk is None:
+                    obj.pk = pks.get(self.key_value(record))
+        self.link_pks(
+            [(r, obj.pk) for r, obj in rows if obj.pk is not None], replace=replace
+        )
 
     def link_pks(self, rows: list[tuple[Record, Any]], *, replace: set[int]) -> None:
         """Write many-to-many links in bulk through each through table."""
