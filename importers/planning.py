@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 
 from .importer import Importer
 from .results import RowError
+from .statements import KeyProbe
 from .validation import Record
 
 MISSING = object()
@@ -93,6 +94,11 @@ class Planner:
         self.concrete = [f for f in self.fields if not f.many_to_many]
         self.many = [f for f in self.fields if f.many_to_many]
         self.manager = self.model._base_manager.db_manager(using)
+        self.probe = (
+            KeyProbe.for_field(self.model, opts.get_field(key[0]), connections[using])
+            if len(key) == 1
+            else None
+        )
         self.uniques = [
             f
             for f in self.concrete
@@ -240,6 +246,10 @@ class Planner:
         """Return the stored rows with these keys: key -> {attname: value, "pk": pk}."""
         if not keys:
             return {}
+        if self.probe is not None:
+            keys = list(self.probe.stored(keys))
+            if not keys:
+                return {}
         attnames = [f.attname for f in self.concrete]
         key_attnames = [self.model._meta.get_field(name).attname for name in self.key]
         if len(self.key) == 1:

@@ -14,7 +14,7 @@ from django.db.models.fields import AutoFieldMixin
 
 from .planning import BatchPlan, Change, comparable
 from .results import RowError
-from .statements import LinkStatements, Statements, needs_orm
+from .statements import KeyProbe, LinkStatements, Statements, needs_orm
 from .validation import Record
 
 #: database errors that belong to a row's data (others abort the import)
@@ -57,6 +57,11 @@ class Writer:
             and self.connection.features.supports_update_conflicts_with_target
         )
         self.key_fields = [opts.get_field(n) for n in key]
+        self.probe = (
+            KeyProbe.for_field(model, self.key_fields[0], self.connection)
+            if len(key) == 1
+            else None
+        )
         # Plain statements need the key to find new rows' ids for their links.
         self.statements = None
         if native and not needs_orm(model) and (self.key or not self.many):
@@ -184,6 +189,8 @@ class Writer:
         attnames = [f.attname for f in self.key_fields]
         keys = [self.key_value(r) for r in creates]
         if len(attnames) == 1:
+            if self.probe is not None:
+                return self.probe.stored(keys)
             rows = self.manager.filter(**{f"{attnames[0]}__in": keys})
             return dict(rows.values_list(attnames[0], "pk"))
         wanted = set(keys)
