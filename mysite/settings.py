@@ -77,3 +77,5 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+IMPORTERS_READERS = ["importers.readers.xlsx.XLSXReader"]

@@ -30,8 +30,16 @@ def reference_data(tmp_path_factory) -> Path:
     """The reference blog data set (make_posts.py), a few thousand posts with tags."""
     out = tmp_path_factory.mktemp("reference")
     subprocess.run(
-        [sys.executable, str(MAKE_POSTS), str(out), "--rows", str(REFERENCE_ROWS),
-         "--tags", "--json", "--jsonl"],
+        [
+            sys.executable,
+            str(MAKE_POSTS),
+            str(out),
+            "--rows",
+            str(REFERENCE_ROWS),
+            "--tags",
+            "--json",
+            "--jsonl",
+        ],
         check=True,
     )
     return out
@@ -83,3 +91,15 @@ def manage(transactional_db):
         )
 
     return manage_py
+
+
+# The `seed` fixture of importers.testing: imports through the commands' pipeline.
+pytest_plugins = ["importers.testing"]
+
+
+@pytest.fixture
+def blog(seed):
+    """The sample blog of fixtures/, loaded as `seed_posts` loads it."""
+    from mysite.blog.management.commands.seed_posts import SAMPLE_FILES
+
+    return seed(*SAMPLE_FILES)

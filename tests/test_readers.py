@@ -746,7 +746,13 @@ class PipeReader(Reader):
             yield Row(number, line.rstrip("\r\n").split("|"))
 
 
-def test_builtin_formats():
+@pytest.fixture
+def builtins_only(registry, settings):
+    """The built-in readers alone, whatever plug-ins the project's settings add."""
+    settings.IMPORTERS_READERS = []
+
+
+def test_builtin_formats(builtins_only):
     assert formats() == ["csv", "json", "jsonl", "tsv"]
     assert get_reader("csv") is CSVReader
     assert get_reader("tsv") is TSVReader
@@ -766,7 +772,7 @@ def test_builtin_readers_are_imported_when_used():
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
-def test_unknown_format_lists_the_formats():
+def test_unknown_format_lists_the_formats(builtins_only):
     with pytest.raises(SourceError) as info:
         get_reader("xml")
     assert info.value.code == "unknown_format"
@@ -775,7 +781,7 @@ def test_unknown_format_lists_the_formats():
     )
 
 
-def test_cannot_tell_the_format(tmp_path):
+def test_cannot_tell_the_format(tmp_path, builtins_only):
     with (
         open_source(write(tmp_path, "p.dat", "a\n")) as source,
         pytest.raises(SourceError) as info,

@@ -1,0 +1,122 @@
+"""Import data inside tests through the same pipeline as the commands.
+
+    from importers.testing import import_file
+
+    def test_posts(db):
+        import_file("fixtures/authors.csv")
+        report = import_file("fixtures/posts.json")
+        assert report.total("create") == 300
+
+A test's data then goes through the checks a real import makes, and a fixture file
+that no longer validates fails the test listing its rejected rows, instead of
+leaving it half loaded. Loaded as a pytest plugin (`pytest_plugins =
+["importers.testing"]` in the top conftest.py) it also provides the `seed` fixture:
+`import_files` with database access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from os import PathLike, fspath
+
+from .importer import Importer
+from .management.commands.load_data import file_stem
+from .options import ImportOptions
+from .pipeline import Records, run_import
+from .registry import get_importer, registered
+from .results import Report
+
+Source = str | PathLike[str] | Records
+SHOWN_ERRORS = 20
+
+__all__ = ["Records", "import_file", "import_files"]
+
+
+def import_file(
+    source: Source,
+    importer: type[Importer] | str | None = None,
+    *,
+    expect_errors: bool = False,
+    **options: object,
+) -> Report:
+    """Import one file (or Records) and return the Report; see `import_files`."""
+    __tracebackhide__ = True
+    return import_files(
+        source, importer=importer, expect_errors=expect_errors, **options
+    )
+
+
+def import_files(
+    *sources: Source,
+    importer: type[Importer] | str | None = None,
+    expect_errors: bool = False,
+    **options: object,
+) -> Report:
+    """Import files or Records in order, in one run, and return the Report.
+
+    The importer is `importer` (a class or a registered name), else the one
+    registered under each file's name (posts.csv -> posts) or Records' name.
+    `options` are ImportOptions fields (dry_run=True, mode="create", ...). Unless
+    `expect_errors`, a rejected row or an aborted run fails with an AssertionError
+    listing the rows and why.
+    """
+    __tracebackhide__ = True
+    jobs = [(importer_for(source, importer), _path(source)) for source in sources]
+    report = run_import(jobs, ImportOptions(**options))
+    if not expect_errors and not report.ok:
+        raise AssertionError(describe_failure(report))
+    return report
+
+
+def importer_for(
+    source: Source, importer: type[Importer] | str | None
+) -> type[Importer]:
+    """Return the importer class for one source, or fail naming the known ones."""
+    if isinstance(importer, type):
+        return importer
+    path = source.name if isinstance(source, Records) else fspath(source)
+    name = importer or file_stem(path)
+    found = get_importer(name)
+    if found is None:
+        known = ", ".join(registered()) or "none"
+        raise LookupError(
+            f"no importer named {name!r} for {source!r}; registered: {known}. "
+            "Pass importer=ImporterClass or importer='name'"
+        )
+    return found
+
+
+def describe_failure(report: Report) -> str:
+    """Say in a few lines which rows were rejected and why."""
+    rejected = report.total("reject")
+    lines = [
+        f"the import was aborted: {report.aborted}"
+        if report.aborted
+        else f"{rejected} row{'s' * (rejected != 1)} rejected:"
+    ]
+    errors = [error for file in report.files for error in file.errors]
+    lines += [f"  {error}" for error in errors[:SHOWN_ERRORS]]
+    if len(errors) > SHOWN_ERRORS:
+        lines.append(f"  ... and {len(errors) - SHOWN_ERRORS} more")
+    lines.append("(pass expect_errors=True to test rejected rows)")
+    return "\n".join(lines)
+
+
+def _path(source: Source) -> str | Records:
+    return source if isinstance(source, Records) else fspath(source)
+
+
+try:
+    import pytest
+except ImportError:  # the helpers work without pytest; only the fixture needs it
+    pass
+else:
+
+    @pytest.fixture
+    def seed(db: None) -> Callable[..., Report]:
+        """Return `import_files`, with access to the test database.
+
+        def test_feed(seed, client):
+            seed("fixtures/authors.csv", "fixtures/posts.json")
+        """
+        return import_files
