@@ -1,4 +1,4 @@
-"""Where importers are found by name: `@register`, autodiscovery of `<app>/importers.py`.
+"""Where importers are found by name: `@register`, discovery of `<app>/importers.py`.
 
 Like the admin site: apps declare importers in an `importers` module, collected when
 the app registry is ready.
@@ -7,6 +7,7 @@ the app registry is ready.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,20 @@ def importer_for_model(model: type[models.Model]) -> type[Importer]:
         if cls.model is model:
             return cls
     return Importer.for_model(model)
+
+
+COMPRESSED = {".gz", ".bz2", ".xz", ".zip"}
+
+
+def file_stem(path: str) -> str:
+    """Return a file's name without format and compression extensions: its importer.
+
+    `posts.csv.gz` -> `posts`; `load_data` finds the importer registered so.
+    """
+    pure = PurePath(path)
+    if pure.suffix.lower() in COMPRESSED:
+        pure = PurePath(pure.stem)
+    return PurePath(pure.name).stem
 
 
 def autodiscover() -> None:

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from os import PathLike, fspath
 
 from .importer import Importer
-from .management.commands.load_data import file_stem
 from .options import ImportOptions
 from .pipeline import Records, run_import
-from .registry import get_importer, registered
+from .registry import file_stem, get_importer, registered
 from .results import Report
 
 Source = str | PathLike[str] | Records

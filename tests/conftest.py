@@ -75,7 +75,8 @@ def manage(transactional_db):
         url = f"sqlite:///{settings['NAME']}"
     else:
         url = (
-            f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}"
+            f"postgres://{settings['USER'] or 'postgres'}"
+            f"@{settings['HOST'] or '127.0.0.1'}"
             f":{settings['PORT'] or 5432}/{settings['NAME']}"
         )
     env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}

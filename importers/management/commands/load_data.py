@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from pathlib import PurePath
 from typing import Any
 
 from django.apps import apps
@@ -11,17 +10,7 @@ from django.core.management.base import CommandError
 
 from importers.command import USAGE, ImportCommand
 from importers.importer import Importer
-from importers.registry import get_importer, importer_for_model, registered
-
-COMPRESSED = {".gz", ".bz2", ".xz", ".zip"}
-
-
-def file_stem(path: str) -> str:
-    """Return a file's name without its format and compression extensions."""
-    pure = PurePath(path)
-    if pure.suffix.lower() in COMPRESSED:
-        pure = PurePath(pure.stem)
-    return PurePath(pure.name).stem
+from importers.registry import file_stem, get_importer, importer_for_model, registered
 
 
 class Command(ImportCommand):

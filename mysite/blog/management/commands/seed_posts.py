@@ -24,9 +24,8 @@ from django.db import connections, transaction
 
 from importers.command import USAGE, ImportCommand
 from importers.importer import Importer
-from importers.management.commands.load_data import file_stem
 from importers.pipeline import Job, Records
-from importers.registry import get_importer
+from importers.registry import file_stem, get_importer
 from mysite.blog.factories import (
     EPOCH,
     WORDS,
