@@ -53,5 +53,5 @@ class ImportOptions:
 
     @property
     def stops_at_first_error(self) -> bool:
-        """A real run with --on-error abort stops; a dry run always checks everything."""
+        """A real run with --on-error abort stops; a dry run checks everything."""
         return self.on_error == "abort" and not self.dry_run

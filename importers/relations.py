@@ -75,7 +75,7 @@ class RelatedRows:
         return {getattr(obj, self.attr): obj for obj in rows}
 
     def create(self, keys: set[Any]) -> dict[Any, models.Model]:
-        """Create rows for missing keys (in a dry run: only pretend, writing nothing)."""
+        """Create rows for missing keys (a dry run only pretends, writing nothing)."""
         new = {key: self.model(**{self.attr: key}) for key in sorted(keys, key=str)}
         self.created += len(new)
         if self.dry_run:
