@@ -11,10 +11,13 @@ Data never becomes SQL text: only parameters and COPY rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 
 Adapter = Callable[[Any], Any]
@@ -86,6 +89,29 @@ def adapter(field: models.Field, connection: Any) -> Adapter | None:
 
         return sqlite_datetime
     prep = field.get_db_prep_save
+    ops = type(connection.ops)
+    if (
+        type(field) is models.DecimalField
+        and ops.adapt_decimalfield_value
+        is BaseDatabaseOperations.adapt_decimalfield_value
+    ):
+        # Django's chain ends in `return value` for a Decimal: skip the chain.
+        return lambda value: (
+            value
+            if value.__class__ is Decimal
+            else (None if value is None else prep(value, connection))
+        )
+    if (
+        type(field) is models.DateTimeField
+        and connection.vendor == "postgresql"
+        and settings.USE_TZ
+    ):
+        # PostgreSQL's adapt_datetimefield_value returns an aware value as is.
+        return lambda value: (
+            value
+            if value.__class__ is datetime and value.tzinfo is not None
+            else (None if value is None else prep(value, connection))
+        )
     return lambda value: None if value is None else prep(value, connection)
 
 
