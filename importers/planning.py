@@ -7,6 +7,7 @@ before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import connections, models
 from django.db.models import Q
 
 from .importer import Importer
+from .keys import KeyIndex
 from .results import RowError
 from .statements import KeyProbe
 from .validation import Record
@@ -43,17 +45,21 @@ class SeenKeys:
     """The keys met so far in this run, to reject duplicates inside the files."""
 
     def __init__(self) -> None:
-        self.lines: dict[Any, int] = {}
+        self.indexes: dict[Hashable, KeyIndex] = {}
         # dry run: (model, field name) -> keys the run would have created
         self.pending: dict[tuple[Any, str], set[Any]] = {}
 
     def pending_for(self, model: Any, attr: str) -> set[Any]:
         return self.pending.setdefault((model, attr), set())
 
-    def first_line(self, key: Any, line: int) -> int | None:
-        """Remember `key` at `line`; return the earlier line if it was seen before."""
-        earlier = self.lines.setdefault(key, line)
-        return None if earlier == line else earlier
+    def first_lines(
+        self, space: Hashable, keys: list[Any], lines: list[int]
+    ) -> list[int | None]:
+        """Remember keys (of one model or field) at their lines; return repeats'."""
+        index = self.indexes.get(space)
+        if index is None:
+            index = self.indexes[space] = KeyIndex()
+        return index.first_lines(keys, lines)
 
 
 def comparable(value: Any) -> Any:
@@ -131,24 +137,26 @@ class Planner:
         if not self.key:
             plan.creates = records
             return plan
+        keys = [self.key_of(record.values) for record in records]
+        earlier_lines = self.seen.first_lines(
+            self.model, keys, [record.line for record in records]
+        )
         keyed: dict[Any, Record] = {}
-        for record in records:
-            key = self.key_of(record.values)
-            earlier = self.seen.first_line((self.model, key), record.line)
-            if earlier is not None:
-                plan.rejected.append(
-                    (
-                        record,
-                        self.error(
-                            record,
-                            f"duplicate key: the same {self.key_label} is on line "
-                            f"{earlier}",
-                            "duplicate_key",
-                        ),
-                    )
-                )
-            else:
+        for record, key, earlier in zip(records, keys, earlier_lines, strict=True):
+            if earlier is None:
                 keyed[key] = record
+                continue
+            plan.rejected.append(
+                (
+                    record,
+                    self.error(
+                        record,
+                        f"duplicate key: the same {self.key_label} is on line "
+                        f"{earlier}",
+                        "duplicate_key",
+                    ),
+                )
+            )
         existing = self.existing(list(keyed))
         links = self.links([row["pk"] for row in existing.values()])
         for key, record in keyed.items():
@@ -208,11 +216,19 @@ class Planner:
                     f.attname, "pk"
                 )
             )
-            for record, pk in writes:
-                value = record.values.get(f.name)
-                if value is None or id(record) in clashing:
-                    continue
-                earlier = self.seen.first_line((self.model, f.name, value), record.line)
+            candidates = [
+                (record, pk, record.values[f.name])
+                for record, pk in writes
+                if record.values.get(f.name) is not None and id(record) not in clashing
+            ]
+            earlier_lines = self.seen.first_lines(
+                (self.model, f.name),
+                [value for _, _, value in candidates],
+                [record.line for record, _, _ in candidates],
+            )
+            for (record, pk, value), earlier in zip(
+                candidates, earlier_lines, strict=True
+            ):
                 owner = taken.get(value, pk)
                 if earlier is None and owner == pk:
                     continue
