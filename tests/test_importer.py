@@ -20,8 +20,18 @@ def test_blog_importers_are_discovered_under_their_plural_names():
 def test_defaults_come_from_the_model():
     assert PostImporter.get_key() == ("slug",)
     names = [f.name for f in PostImporter.get_fields()]
-    assert names == ["slug", "title", "author", "category", "status", "published_at",
-                     "views", "rating", "body", "tags"]
+    assert names == [
+        "slug",
+        "title",
+        "author",
+        "category",
+        "status",
+        "published_at",
+        "views",
+        "rating",
+        "body",
+        "tags",
+    ]
     assert default_key(Author) == ("username",)
     assert default_lookup(Category) == "slug"
     assert default_lookup(Tag) == "name"
@@ -54,8 +64,13 @@ def test_for_model_rejects_unknown_options():
     ],
 )
 def test_declaration_errors_name_class_attribute_and_field(attrs, message):
-    with pytest.raises(ImproperlyConfigured, match=message.replace("(", r"\(")
-                       .replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=message.replace("(", r"\(")
+        .replace(")", r"\)")
+        .replace("[", r"\[")
+        .replace("]", r"\]"),
+    ):
         type("PostBad", (Importer,), {"model": Post, "__module__": __name__, **attrs})
 
 

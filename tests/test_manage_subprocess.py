@@ -36,8 +36,17 @@ def test_usage_error_exits_two(manage, tmp_path):
 
 
 def test_standard_input_with_format(manage):
-    done = manage("load_data", "-", "--importer", "authors", "--format", "csv",
-                  "--report", "json", input=b"username,name\nbob,Bob\n")
+    done = manage(
+        "load_data",
+        "-",
+        "--importer",
+        "authors",
+        "--format",
+        "csv",
+        "--report",
+        "json",
+        input=b"username,name\nbob,Bob\n",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["totals"]["created"] == 1
     assert Author.objects.filter(username="bob").exists()
@@ -48,6 +57,15 @@ def test_help_explains_the_options(manage, args):
     done = manage("load_data", *args)
     assert done.returncode == 0
     text = done.stdout.decode()
-    for option in ("--dry-run", "--mode", "--on-error", "--errors-file", "--null",
-                   "--map", "--lookup", "--ignorenonexistent", "--database"):
+    for option in (
+        "--dry-run",
+        "--mode",
+        "--on-error",
+        "--errors-file",
+        "--null",
+        "--map",
+        "--lookup",
+        "--ignorenonexistent",
+        "--database",
+    ):
         assert option in text
