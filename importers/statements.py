@@ -135,7 +135,6 @@ class Statements:
         self.copy = connection.vendor == "postgresql"
         self.columns = columns
         self.stage = q(f"importers_stage_{model._meta.db_table}")
-        self.staged = False
         self.suffixes = {
             "ignore": ops.on_conflict_suffix_sql(
                 self.insert_fields,
@@ -214,12 +213,11 @@ class Statements:
         if kind == "insert":
             copy_rows(cursor, f"COPY {self.table} ({self.columns}) FROM STDIN", params)
             return
-        if not self.staged:
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.stage} AS "
-                f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
-            )
-            self.staged = True
+        # Every batch: a rolled-back savepoint may have taken the table with it.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.stage} AS "
+            f"SELECT {self.columns} FROM {self.table} WITH NO DATA"
+        )
         cursor.execute(f"TRUNCATE {self.stage}")
         copy_rows(cursor, f"COPY {self.stage} ({self.columns}) FROM STDIN", params)
         suffix = (
@@ -248,7 +246,8 @@ def adapt(row: list[Any], adapters: list[tuple[int, Adapter]]) -> tuple[Any, ...
 
 def copy_rows(cursor: Any, sql: str, params: list[tuple]) -> None:
     """Send rows with PostgreSQL's COPY through the psycopg cursor under Django's."""
-    with cursor.cursor.copy(sql) as copy:
+    # Django's wrapper turns psycopg's errors into django.db's, as for execute().
+    with cursor.db.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         write_row = copy.write_row
         for row in params:
             write_row(row)

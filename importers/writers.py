@@ -152,8 +152,9 @@ class Writer:
         updates = [i for i in items if isinstance(i, Change)]
         with self.connection.cursor() as cursor:
             params = statements.insert_params([self.insert_values(r) for r in creates])
+            upserted = False
             if self.upsert:
-                self.insert_or_upsert(cursor, params)
+                upserted = self.insert_or_upsert(cursor, params)
             else:
                 kind = "ignore" if self.mode == "skip" else "insert"
                 statements.insert_rows(cursor, kind, params)
@@ -169,25 +170,30 @@ class Writer:
             pks = self.new_pks(creates)
             rows = [(r, pks.get(self.key_value(r))) for r in creates]
             rows += [(c.record, c.pk) for c in updates]
+            # Rows another import inserted meanwhile may have links of its own.
+            replace = {id(r) for r in creates} if upserted else set()
             self.link_pks(
                 [(r, pk) for r, pk in rows if pk is not None],
-                replace={id(c.record) for c in updates},
+                replace=replace | {id(c.record) for c in updates},
             )
 
-    def insert_or_upsert(self, cursor: Any, params: list[tuple]) -> None:
+    def insert_or_upsert(self, cursor: Any, params: list[tuple]) -> bool:
         """Insert rows planned as new; upsert them if another import came first.
 
         A plain INSERT (or COPY) is 2-3x faster than INSERT ... ON CONFLICT DO
         UPDATE; the plan says these keys were absent, so the upsert is only the
         fallback for a concurrent import that inserted some of them meanwhile.
+        Return whether it was needed.
         """
         if not params:
-            return
+            return False
         try:
             with transaction.atomic(using=self.using, savepoint=True):
                 self.statements.insert_rows(cursor, "insert", params)
         except IntegrityError:
             self.statements.insert_rows(cursor, "upsert", params)
+            return True
+        return False
 
     def key_value(self, record: Record) -> Any:
         values = [comparable(record.values[f.name]) for f in self.key_fields]
