@@ -3,13 +3,22 @@
 A thin shell around `run_import()`: options in, a printed `Report` out. The exit
 status is decided after the transaction has closed, so a failing status never rolls
 back what an `--on-error skip` run legitimately wrote.
+
+Ctrl-C (SIGINT) and SIGTERM unwind the run where it is: the open transaction rolls
+back, and the command ends with one line saying what stays committed (nothing in
+the default atomic mode; the whole batches already committed with --no-atomic),
+exit status 130 or 143, and no traceback.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 from argparse import ArgumentParser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,13 +28,43 @@ from django.db import DEFAULT_DB_ALIAS
 from .errors import SourceError
 from .importer import Importer
 from .options import MODES, ImportOptions
-from .pipeline import ImportAborted, Job, run_import
+from .pipeline import ImportAborted, ImportRun, Job
 from .progress import ProgressBar
 from .results import Report, shorten
 
 USAGE = 2
 FAILED = 1
+INTERRUPTED = 128 + signal.SIGINT  # what a shell reports for Ctrl-C
+TERMINATED = 128 + signal.SIGTERM
 SHOWN_ERRORS = 10
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is so that it unwinds as Ctrl-C does."""
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Make SIGTERM raise `Terminated` meanwhile (signals go to the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
+    """Return how to name an interrupt, and the exit status it gives."""
+    if isinstance(exc, Terminated):
+        return "terminated (SIGTERM)", TERMINATED
+    return "interrupted (Ctrl-C)", INTERRUPTED
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -85,7 +124,8 @@ class ImportCommand(BaseCommand):
             choices=MODES,
             help="create: new rows only (an existing key is an error); upsert: insert "
             "or update by key; update: existing rows only; skip: insert new rows, "
-            "leave existing ones. Default: upsert when the model has a key, else create",
+            "leave existing ones. Default: upsert when the model has a key, "
+            "else create",
         )
         write.add_argument(
             "--dry-run",
@@ -284,6 +324,22 @@ class ImportCommand(BaseCommand):
         )
 
     # -- running -----------------------------------------------------------------
+    def run_from_argv(self, argv: list[str]) -> None:
+        try:
+            super().run_from_argv(argv)
+        except KeyboardInterrupt as exc:  # before or after execute(): say it briefly
+            reason, status = interruption(exc)
+            sys.stderr.write(f"{reason[0].upper()}{reason[1:]}.\n")
+            sys.exit(status)
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            with terminate_as_interrupt():
+                return super().execute(*args, **options)
+        except KeyboardInterrupt as exc:  # outside the import itself
+            reason, status = interruption(exc)
+            raise CommandError(reason, returncode=status) from None
+
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
         self.as_json = options["report"] == "json"
@@ -300,19 +356,19 @@ class ImportCommand(BaseCommand):
             and getattr(self.stderr._out, "isatty", lambda: False)()
         ):
             progress = ProgressBar(self.stderr)
+        run = ImportRun(import_options, progress=progress, stdin=sys.stdin.buffer)
         try:
-            report = run_import(
-                jobs, import_options, progress=progress, stdin=sys.stdin.buffer
-            )
+            report = run.execute(jobs)
         except SourceError as exc:
             raise CommandError(
-                self.failure(str(exc), import_options), returncode=FAILED
-            )
+                self.failure(str(exc), import_options, run.report), returncode=FAILED
+            ) from None
         except ImportAborted as exc:  # pragma: no cover - run_import reports aborts
             raise CommandError(str(exc), returncode=FAILED) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            reason, status = interruption(exc)
             raise CommandError(
-                self.failure("interrupted", import_options), returncode=130
+                self.failure(reason, import_options, run.report), returncode=status
             ) from None
         self.print_report(report)
         if report.aborted:

@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
-from django.db import transaction
+from django.db import Error, connections, transaction
 
 from .converters import ConvertOptions
 from .errors import SourceError
@@ -151,6 +151,9 @@ class ImportRun:
         except ImportAborted as exc:
             self.report.aborted = str(exc)
             self.report.rolled_back = options.atomic and not options.dry_run
+        except database_errors(options.database) as exc:  # at the final commit
+            self.report.aborted = f"the database failed to commit: {first_line(exc)}"
+            self.report.rolled_back = options.atomic and not options.dry_run
         finally:
             if self.errors_file is not None:
                 self.errors_file.close()
@@ -248,9 +251,18 @@ class ImportRun:
                 self.progress.start(source.name, source.size)
             try:
                 for batch in batched(rows, options.batch_size):
-                    self.import_batch(
-                        batch, file_report, validator, planner, writer, headers
-                    )
+                    try:
+                        self.import_batch(
+                            batch, file_report, validator, planner, writer, headers
+                        )
+                    except database_errors(options.database) as exc:
+                        # Not a row's fault (the writer pins those on rows): a
+                        # deadlock, a lost connection, a missing table...
+                        lines = f"lines {batch[0].line}-{batch[-1].line}"
+                        raise ImportAborted(
+                            f"{source.name} {lines}: the database failed: "
+                            f"{first_line(exc)}"
+                        ) from exc
                     file_report.seconds = time.perf_counter() - started
                     if self.progress is not None:
                         self.progress.update(source.position(), file_report.rows)
@@ -294,6 +306,9 @@ class ImportRun:
             else:
                 with transaction.atomic(using=options.database):
                     refused = writer.write(plan)
+                    if refused and options.stops_at_first_error:
+                        # Abort: this batch is not committed, as if it failed whole.
+                        transaction.set_rollback(True, using=options.database)
             if refused:
                 self.drop_refused(plan, refused)
                 rejected += [
@@ -356,6 +371,17 @@ class ImportRun:
             kept = previews.setdefault(action, [])
             for item in items[: max(0, room - len(kept))]:
                 kept.append(preview(item))
+
+
+def database_errors(alias: str) -> tuple[type[Exception], ...]:
+    """Return Django's database errors and the driver's (raw, as COPY raises them)."""
+    return (Error, connections[alias].Database.Error)
+
+
+def first_line(exc: Exception) -> str:
+    """Return the first line of an exception's message (drivers add details)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def preview(item: Any) -> dict[str, Any]:

@@ -275,6 +275,8 @@ class TextStream:
             except UnicodeDecodeError as exc:
                 text = self._decodable_prefix(exc, data, state)
                 failure = partial(self._decode_error, exc, data, offset)
+            except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
+                text, failure = "", partial(self._codec_error, exc)
             if (nul := text.find("\x00")) >= 0:
                 text, failure = text[:nul], self._nul_error
             if failure is None:
@@ -318,6 +320,12 @@ class TextStream:
             message += " (is the file cp1252? try --encoding cp1252)"
         else:
             message += " (try another --encoding)"
+        return SourceError(message, name=self.name, line=line, code="decode")
+
+    def _codec_error(self, exc: UnicodeError, line: int) -> SourceError:
+        message = f"cannot decode the text as {self.encoding}: {exc}"
+        if self._codec == "utf-16":
+            message += " (try --encoding utf-16-le or utf-16-be)"
         return SourceError(message, name=self.name, line=line, code="decode")
 
     def _nul_error(self, line: int) -> SourceError:

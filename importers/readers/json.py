@@ -5,13 +5,16 @@
 "json" is one top-level array of objects, streamed: the json module's C scanner
 decodes one item at a time from a buffer of a chunk or so, never the whole file.
 "jsonl" is one object per line. Numbers with a fraction or exponent are Decimals,
-others ints; NaN and Infinity are not JSON and are rejected.
+others ints; NaN and Infinity are not JSON and are rejected. So are what the json
+module would take but no database can store, or would crash on: a lone surrogate
+escape ("\\ud800"), an integer past Python's digit limit, nesting too deep to decode.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -29,6 +32,7 @@ _STARTS.update(
     {"n": "null", "-": "a number", **dict.fromkeys("0123456789", "a number")}
 )
 _NEAR_END = 16  # an error this close to the buffer's end may just need more text
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # cheap test before a full walk
 
 
 class _NotJSON(ValueError):
@@ -120,6 +124,11 @@ class JSONArrayReader(Reader):
                     problem, at = exc.msg, exc.pos
                 except _NotJSON as exc:
                     raise self._fail(window, str(exc)) from None
+                except (ValueError, RecursionError) as exc:
+                    why, code = _unreadable(exc)
+                    raise self._fail(
+                        window, f"item {index} {why}", code, start
+                    ) from None
                 if problem:
                     cut = at >= len(text) or problem.startswith("Unterminated")
                     if cut and window.eof:
@@ -132,7 +141,12 @@ class JSONArrayReader(Reader):
                     _check_size(self, None, len(text) - start, line, f"item {index}")
                 window.more()
                 start = window.pos
-            if end - start <= small and type(value) is dict:
+            if _SURROGATE_ESCAPE.search(text, start, end) and (
+                bad := _lone_surrogate(value)
+            ):
+                message = f"item {index} holds {bad}"
+                yield Row(line, {}, index, message, "invalid_unicode")
+            elif end - start <= small and type(value) is dict:
                 yield Row(line, value, index)
             else:
                 yield self._row(line, index, value, end - start)
@@ -186,13 +200,20 @@ class JSONLinesReader(Reader):
             try:
                 value = decode(text)
             except json.JSONDecodeError as exc:
-                message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+                # An error at the line's end is at "column 1" of the next line.
+                column = exc.colno if exc.lineno == 1 else len(text.rstrip()) + 1
+                message = f"invalid JSON: {exc.msg} (column {column})"
                 yield Row(number, {}, None, message, "invalid_json")
             except _NotJSON as exc:
                 yield Row(number, {}, None, f"invalid JSON: {exc}", "invalid_json")
+            except (ValueError, RecursionError) as exc:
+                why, code = _unreadable(exc)
+                yield Row(number, {}, None, f"the line {why}", code)
             else:
                 _check_size(self, value, len(text), number, "the line")
-                if type(value) is dict:
+                if _SURROGATE_ESCAPE.search(text) and (bad := _lone_surrogate(value)):
+                    yield Row(number, {}, None, f"line holds {bad}", "invalid_unicode")
+                elif type(value) is dict:
                     yield Row(number, value)
                 else:
                     message = f"line is {_kind(value)}, expected an object"
@@ -218,12 +239,40 @@ def _check_size(reader: Reader, value: Any, size: int, line: int, what: str) -> 
         raise reader.error(message, line=line, code="too_large")
 
 
+def _unreadable(exc: ValueError | RecursionError) -> tuple[str, str]:
+    """Say why the json module could not build a value it parsed; and a code."""
+    if isinstance(exc, RecursionError):
+        return "is nested too deeply", "too_deep"
+    digits = sys.get_int_max_str_digits()
+    return f"holds a number longer than {digits:,} digits", "too_large"
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Yield every string (key or value) in a JSON value; no recursion, so a
+    value nested as deep as the json module allows is fine."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            stack += value
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+
+
+def _lone_surrogate(value: Any) -> str:
+    """Describe a lone surrogate (not Unicode, storable nowhere) in a value, or ""."""
+    for text in _strings(value):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            code = ord(text[exc.start])
+            return f"a lone surrogate \\u{code:04x} (not valid Unicode)"
+    return ""
+
+
 def _longest(value: Any) -> int:
     """Return the length of the longest string (key or value) in a JSON value."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        value = [*value, *value.values()]
-    if isinstance(value, list):
-        return max(map(_longest, value), default=0)
-    return 0
+    return max(map(len, _strings(value)), default=0)
