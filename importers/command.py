@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from .errors import SourceError
 from .importer import Importer
@@ -149,6 +149,7 @@ class ImportCommand(BaseCommand):
         write.add_argument(
             "--database",
             default=DEFAULT_DB_ALIAS,
+            choices=tuple(connections),
             help="database alias to import into (default 'default')",
         )
         write.add_argument(

@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
-from django.db import Error, connections, transaction
+from django.db import Error, connections, models, transaction
 
 from .converters import ConvertOptions
 from .errors import SourceError
@@ -164,7 +164,7 @@ class ImportRun:
         """Open a file (or in-memory records) as rows, with what progress needs."""
         if isinstance(path, Records):
             rows = (
-                Row(number, dict(values), number - 1)
+                Row(number, dict(values))
                 for number, values in enumerate(path.rows, start=1)
             )
             yield Opened(path.name, None, rows, None, lambda: 0)
@@ -387,9 +387,29 @@ def first_line(exc: Exception) -> str:
 def preview(item: Any) -> dict[str, Any]:
     """Return a short, printable description of one planned row."""
     if isinstance(item, Record):
-        return {"line": item.line, "values": item.values}
+        return {"line": item.line, "values": shown(item.values)}
     return {
         "line": item.record.line,
-        "values": item.record.values,
-        "changed": {name: change for name, change in item.changed.items()},
+        "values": shown(item.record.values),
+        "changed": {
+            name: (shown_value(old), shown_value(new))
+            for name, (old, new) in item.changed.items()
+        },
     }
+
+
+def shown(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: shown_value(value) for name, value in values.items()}
+
+
+def shown_value(value: Any) -> Any:
+    """Name related rows as a file names them: by natural key, else by pk."""
+    if isinstance(value, list):
+        return [shown_value(v) for v in value]
+    if isinstance(value, models.Model):
+        natural_key = getattr(value, "natural_key", None)
+        if callable(natural_key):
+            key = natural_key()
+            return key[0] if len(key) == 1 else list(key)
+        return value.pk
+    return value

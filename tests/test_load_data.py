@@ -447,3 +447,15 @@ def test_dry_run_of_several_files_sees_rows_the_earlier_files_would_create(
     assert Author.objects.count() == 0
     real = run("load_data", *files, "--report", "json")
     assert json.loads(dry.stdout)["totals"] == json.loads(real.stdout)["totals"]
+
+
+def test_previews_name_related_rows_by_natural_key(tmp_path, people):
+    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [post_row("a")])
+    result = run("load_data", str(path), "--dry-run")
+    assert "author=ada" in result.stdout and "category=news" in result.stdout
+
+
+def test_unknown_database_alias_is_a_usage_error(tmp_path, people):
+    path = write_csv(tmp_path / "posts.csv", POST_HEADER, [post_row("a")])
+    result = run("load_data", str(path), "--database", "nope")
+    assert result.error is not None and "invalid choice: 'nope'" in result.error

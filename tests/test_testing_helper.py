@@ -55,7 +55,7 @@ def test_rejected_row_fails_listing_the_rows_and_why():
         import_file(Records("authors", rows), on_error="skip")
     message = str(failure.value)
     assert "1 row rejected:" in message
-    assert "authors:2 [item 1]: column 'email', value 'not-an-email'" in message
+    assert "authors:2: column 'email', value 'not-an-email'" in message
     assert "valid email" in message
     assert Author.objects.filter(username="ok").exists()  # skip mode kept it
     assert "expect_errors=True" in message
