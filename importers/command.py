@@ -20,7 +20,7 @@ from argparse import ArgumentParser
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -28,9 +28,11 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from .errors import SourceError
 from .importer import Importer
 from .options import MODES, ImportOptions
-from .pipeline import ImportAborted, ImportRun, Job
 from .progress import ProgressBar
 from .results import Report, shorten
+
+if TYPE_CHECKING:  # the engine loads when a command runs, not for --help
+    from .pipeline import Job
 
 USAGE = 2
 FAILED = 1
@@ -357,6 +359,8 @@ class ImportCommand(BaseCommand):
             and getattr(self.stderr._out, "isatty", lambda: False)()
         ):
             progress = ProgressBar(self.stderr)
+        from .pipeline import ImportAborted, ImportRun
+
         run = ImportRun(import_options, progress=progress, stdin=sys.stdin.buffer)
         try:
             report = run.execute(jobs)
