@@ -291,6 +291,9 @@ class KeyProbe:
             f"FROM {q(model._meta.db_table)} WHERE {q(field.column)} IN "
         )
         self.chunk = max_params(connection)
+        # PostgreSQL parses one array parameter faster than a thousand of them.
+        self.array = connection.vendor == "postgresql"
+        self.sql_any = self.sql.removesuffix(" IN ") + " = ANY(%s)"
 
     @classmethod
     def for_field(cls, model, field, connection) -> KeyProbe | None:
@@ -301,6 +304,9 @@ class KeyProbe:
         """Return {key: pk} for the keys that are stored."""
         found: dict[Any, Any] = {}
         with self.connection.cursor() as cursor:
+            if self.array:
+                cursor.execute(self.sql_any, [list(keys)])
+                return dict(cursor.fetchall())
             for start in range(0, len(keys), self.chunk):
                 part = keys[start : start + self.chunk]
                 cursor.execute(
