@@ -136,6 +136,8 @@ class Planner:
         plan = BatchPlan()
         if not self.key:
             plan.creates = records
+            if self.uniques:
+                self.check_uniques(plan)
             return plan
         keys = [self.key_of(record.values) for record in records]
         earlier_lines = self.seen.first_lines(

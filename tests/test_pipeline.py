@@ -151,3 +151,28 @@ def test_records_with_an_unknown_key_are_rejected_unless_ignored():
         ImportOptions(ignore_nonexistent=True),
     )
     assert report.ok and Author.objects.count() == 2
+
+
+def test_unique_fields_besides_the_key_are_checked_before_writing():
+    Tag.objects.create(name="taken")
+    rows = [{"name": "fresh"}, {"name": "taken"}, {"name": "fresh"}, {"name": "other"}]
+    # No key: every row is new, so Tag.name is checked as a unique field.
+    report = run_import(
+        [(Importer.for_model(Tag), Records("tags", rows))],
+        ImportOptions(key=(), on_error="skip"),
+    )
+    errors = [(e.line, e.column, e.code, e.message) for e in report.files[0].errors]
+    assert errors == [
+        (
+            2,
+            "name",
+            "unique",
+            "name must be unique; an existing row has the same value",
+        ),
+        (3, "name", "unique", "name must be unique; line 1 has the same value"),
+    ]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == [
+        "fresh",
+        "other",
+        "taken",
+    ]
