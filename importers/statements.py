@@ -229,9 +229,34 @@ class Statements:
             f"SELECT {self.columns} FROM {self.stage} {suffix}"
         )
 
-    def insert_params(self, rows: list[list[Any]]) -> list[tuple[Any, ...]]:
-        """Return driver parameters of rows given in `insert_fields` order."""
-        return [adapt(row, self.adapters) for row in rows]
+    def params_builder(
+        self, fillers: dict[int, Callable[[], Any]]
+    ) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """Build one function: a record's values -> the INSERT's parameters.
+
+        Generated as a tuple display (as `validation.compile_row` does): no list,
+        no loop, an adapter call only where a value needs one. `fillers` give the
+        value of fields the file lacks (their default), by position.
+        """
+        adapters = dict(self.adapters)
+        namespace: dict[str, Any] = {}
+        items = []
+        for i, field in enumerate(self.insert_fields):
+            if not field.name.isidentifier():
+                raise ValueError(f"field name {field.name!r} is not an identifier")
+            if i in fillers:
+                namespace[f"g{i}"] = fillers[i]
+                expr = f"g{i}()"
+            else:
+                expr = f"values.get({field.name!r})"
+            if i in adapters:
+                namespace[f"a{i}"] = adapters[i]
+                expr = f"a{i}({expr})"
+            items.append(expr)
+        args = ", ".join(["values", *(f"{name}={name}" for name in namespace)])
+        code = f"def params({args}):\n    return ({', '.join(items)},)\n"
+        exec(code, namespace)  # code built from identifiers and ints only
+        return namespace["params"]
 
     def update_params(self, rows: list[tuple[list[Any], Any]]) -> list[tuple[Any, ...]]:
         """Return parameters of (values in `update_fields` order, pk) pairs."""

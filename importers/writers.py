@@ -76,28 +76,30 @@ class Writer:
                 f.primary_key and isinstance(f, AutoFieldMixin) and f.name not in given
             )
         ]
-        # Fields the file lacks take the importer's default, else the model's.
-        self.fillers = [
-            (i, f)
-            for i, f in enumerate(insert_fields)
-            if f.name not in given and f.name not in self.defaults
-        ]
-        self.insert_names = [f.name for f in insert_fields]
         by_name = {f.name: f for f in in_file}
-        return Statements(
+        statements = Statements(
             self.model,
             self.connection,
             insert_fields=insert_fields,
             update_fields=[by_name[n] for n in self.update_fields],
             key=self.key_fields,
         )
+        # Fields the file lacks take the importer's default, else the model's.
+        self.params_of = statements.params_builder(
+            {
+                i: f.get_default
+                for i, f in enumerate(insert_fields)
+                if f.name not in given and f.name not in self.defaults
+            }
+        )
+        return statements
 
-    def insert_values(self, record: Record) -> list[Any]:
-        values = {**self.defaults, **record.values} if self.defaults else record.values
-        row = [values.get(name) for name in self.insert_names]
-        for position, field in self.fillers:
-            row[position] = field.get_default()
-        return row
+    def insert_params(self, records: list[Record]) -> list[tuple[Any, ...]]:
+        """Return the INSERT parameters of these records."""
+        params_of, defaults = self.params_of, self.defaults
+        if defaults:
+            return [params_of({**defaults, **r.values}) for r in records]
+        return [params_of(r.values) for r in records]
 
     def instance(self, record: Record) -> models.Model:
         values = {**self.defaults, **record.values}
@@ -151,7 +153,7 @@ class Writer:
         creates = [i for i in items if isinstance(i, Record)]
         updates = [i for i in items if isinstance(i, Change)]
         with self.connection.cursor() as cursor:
-            params = statements.insert_params([self.insert_values(r) for r in creates])
+            params = self.insert_params(creates)
             upserted = False
             if self.upsert:
                 upserted = self.insert_or_upsert(cursor, params)
