@@ -72,6 +72,15 @@ def adapter(field: models.Field, connection: Any) -> Adapter | None:
         )
     if is_identity(field):
         return None
+    kind, ops = type(field), type(connection.ops)
+    if (
+        kind.get_db_prep_save is models.Field.get_db_prep_save
+        and kind.get_db_prep_value is models.IntegerField.get_db_prep_value
+        and kind.get_prep_value is models.IntegerField.get_prep_value
+        and ops.adapt_integerfield_value
+        is BaseDatabaseOperations.adapt_integerfield_value
+    ):
+        return None  # the backend's integer adaptation is `return value`
     if (
         type(field) is models.DateTimeField
         and connection.vendor == "sqlite"
@@ -89,7 +98,6 @@ def adapter(field: models.Field, connection: Any) -> Adapter | None:
 
         return sqlite_datetime
     prep = field.get_db_prep_save
-    ops = type(connection.ops)
     if (
         type(field) is models.DecimalField
         and ops.adapt_decimalfield_value
