@@ -392,7 +392,10 @@ def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
         members = [
             info
             for info in archive.infolist()
-            if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            # Not info.is_dir(): it indexes the name, empty in a mangled archive.
+            if info.filename
+            and not info.filename.endswith("/")
+            and not info.filename.startswith("__MACOSX/")
         ]
         if len(members) != 1:
             names = ", ".join(info.filename for info in members[:5])
@@ -400,7 +403,14 @@ def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
             message = f"a .zip must hold exactly one file; this one holds {found}"
             raise SourceError(message, name=name, code="zip_members")
         stream = archive.open(members[0])
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+    except (
+        zipfile.BadZipFile,
+        RuntimeError,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as exc:
         raise SourceError(
             f"cannot read the zip: {exc}", name=name, code="corrupt"
         ) from None

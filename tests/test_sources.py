@@ -331,3 +331,13 @@ def test_binary_stream_and_close(tmp_path):
     assert source.binary().read() == b"abc"
     source.close()
     source.close()
+
+
+def test_zip_member_with_an_empty_name_is_a_source_error(tmp_path):
+    # Found by the fuzzer: ZipInfo.is_dir() raises IndexError on an empty name.
+    path = tmp_path / "mangled.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), "x\n1\n")
+    with pytest.raises(SourceError) as info:
+        open_source(path)
+    assert info.value.code == "zip_members"
