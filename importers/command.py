@@ -359,7 +359,7 @@ class ImportCommand(BaseCommand):
             and getattr(self.stderr._out, "isatty", lambda: False)()
         ):
             progress = ProgressBar(self.stderr)
-        from .pipeline import ImportAborted, ImportRun
+        from .pipeline import ImportRun
 
         run = ImportRun(import_options, progress=progress, stdin=sys.stdin.buffer)
         try:
@@ -368,8 +368,6 @@ class ImportCommand(BaseCommand):
             raise CommandError(
                 self.failure(str(exc), import_options, run.report), returncode=FAILED
             ) from None
-        except ImportAborted as exc:  # pragma: no cover - run_import reports aborts
-            raise CommandError(str(exc), returncode=FAILED) from None
         except KeyboardInterrupt as exc:
             reason, status = interruption(exc)
             raise CommandError(

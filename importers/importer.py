@@ -8,7 +8,6 @@ so a typo fails at import time naming the class, the attribute and the bad field
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -187,7 +186,3 @@ class Importer:
                 )
         for name in cls.defaults:
             field("defaults", name)
-
-    @cached_property
-    def field_names(self) -> list[str]:
-        return [f.name for f in self.get_fields()]

@@ -336,10 +336,7 @@ class ImportRun:
         plan.updates = [c for c in plan.updates if id(c.record) not in gone]
 
     def reject(self, file_report: FileReport, entry: Rejected, headers: list) -> None:
-        file_report.counts["reject"] += 1
-        for error in entry.errors:
-            if len(file_report.errors) < 1000:
-                file_report.errors.append(error)
+        file_report.add_rejected(entry.errors)
         if self.errors_file is not None:
             self.errors_file.add(
                 file=file_report.name,

@@ -39,10 +39,6 @@ class RelatedRows:
         self.found: dict[Any, models.Model] = {}
         self.created = 0
 
-    @property
-    def label(self) -> str:
-        return str(self.model._meta.verbose_name_plural)
-
     def describe_missing(self, key: Any) -> str:
         return (
             f"{self.model._meta.object_name} with {self.attr} {key!r} does not exist."

@@ -80,10 +80,12 @@ class FileReport:
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
 
-    def add_error(self, error: RowError) -> None:
+    def add_rejected(self, errors: list[RowError]) -> None:
+        """Count one rejected row; keep its errors while fewer than the cap are kept."""
         self.counts["reject"] += 1
-        if len(self.errors) < MAX_KEPT_ERRORS:
-            self.errors.append(error)
+        room = MAX_KEPT_ERRORS - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
 
     def add_committed(self, first: int, last: int) -> None:
         """Note that lines first..last are now committed (for --no-atomic)."""
