@@ -159,6 +159,20 @@ class ImportCommand(BaseCommand):
             metavar="FIELD[,FIELD]",
             help="field(s) that identify an existing row",
         )
+        write.add_argument(
+            "--explicit-pk",
+            action="store_true",
+            help="let the file fill the auto-increment primary key (its column, "
+            "e.g. id, is then the key), as loaddata does; the id sequence is reset "
+            "after",
+        )
+        write.add_argument(
+            "--bulk",
+            action="store_true",
+            help="write in bulk also models whose save() is overridden or that have "
+            "pre_save/post_save receivers; those are then not run (by default such "
+            "models are written by save() per row, slower)",
+        )
         errors = parser.add_argument_group("errors")
         errors.add_argument(
             "--on-error",
@@ -324,6 +338,8 @@ class ImportCommand(BaseCommand):
             errors_file=options.get("errors_file"),
             preview=options["preview"],
             keep_raw_errors=options["keep_raw_errors"],
+            explicit_pk=options.get("explicit_pk", False),
+            bulk=options.get("bulk", False),
         )
 
     # -- running -----------------------------------------------------------------
@@ -429,8 +445,19 @@ class ImportCommand(BaseCommand):
                     else self.style.WARNING
                 )
                 self.stdout.write(style(prefix + file_report.summary()))
+                self.print_write_path(file_report)
         if self.verbosity >= 1 and report.dry_run:
             self.stdout.write("Dry run: nothing was written.")
+
+    def print_write_path(self, file_report: Any) -> None:
+        """Say which path wrote the rows when it is not the plain fast one."""
+        path = file_report.write_path
+        if path and (
+            path != "sql"
+            or self.verbosity >= 2
+            or "not run" in (file_report.write_reason)
+        ):
+            self.stdout.write(f"  write path: {file_report.write_reason}")
 
     def print_previews(self, previews: dict[str, list[dict[str, Any]]]) -> None:
         for action, items in previews.items():

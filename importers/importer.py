@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.db.models.fields import AutoFieldMixin
 from django.utils.text import slugify
 
 
@@ -33,8 +34,22 @@ def unique_field_sets(model: type[models.Model]) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(sets))
 
 
+def fillable_pk(model: type[models.Model]) -> bool:
+    """Return whether a file fills the primary key: it is not generated.
+
+    Not an auto-increment and not the link to a multi-table parent.
+    """
+    pk = model._meta.pk
+    return not isinstance(pk, AutoFieldMixin) and pk.editable and not pk.auto_created
+
+
 def default_key(model: type[models.Model]) -> tuple[str, ...]:
-    """Return the model's one natural identity, or () when it has none or several."""
+    """Return the model's one natural identity, or () when it has none or several.
+
+    A primary key the file fills (a code, a FIPS number) is that identity.
+    """
+    if fillable_pk(model):
+        return (model._meta.pk.name,)
     sets = unique_field_sets(model)
     return sets[0] if len(sets) == 1 else ()
 
@@ -74,6 +89,12 @@ class Importer:
     null_values: ClassVar[Sequence[str]] = ()
     #: separator of several related keys in one CSV cell (M2M)
     m2m_separator: ClassVar[str] = ";"
+    #: let a file fill an auto-increment primary key (then the default key), as
+    #: loaddata does; the id sequence is reset after (--explicit-pk)
+    explicit_pk: ClassVar[bool] = False
+    #: write in bulk even a model whose save() is overridden or that has pre_save /
+    #: post_save receivers: those do not run, and the report says so (--bulk)
+    bulk: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,15 +132,18 @@ class Importer:
         opts = cls.model._meta
         if cls.fields is not None:
             return [opts.get_field(name) for name in cls.fields]
+        pk_too = cls.explicit_pk or fillable_pk(cls.model)
         return [
             f
             for f in [*opts.concrete_fields, *opts.many_to_many]
-            if f.editable and not f.primary_key and not f.auto_created
+            if f.editable and not f.auto_created and (pk_too or not f.primary_key)
         ]
 
     @classmethod
     def get_key(cls) -> tuple[str, ...]:
         if cls.key is None:
+            if cls.explicit_pk:
+                return (cls.model._meta.pk.name,)
             return default_key(cls.model)
         return (cls.key,) if isinstance(cls.key, str) else tuple(cls.key)
 
@@ -154,7 +178,11 @@ class Importer:
                     f"{where}.key cannot be a many-to-many field."
                 )
         key = cls.get_key()
-        if cls.key is not None and key not in unique_field_sets(model):
+        if (
+            cls.key is not None
+            and key not in unique_field_sets(model)
+            and key != (opts.pk.name,)
+        ):
             raise ImproperlyConfigured(
                 f"{where}.key {key} is not unique in {opts.label}: declare a unique "
                 "field or a UniqueConstraint, so existing rows can be found."

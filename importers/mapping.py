@@ -56,7 +56,9 @@ def is_required(field: models.Field, importer: type[Importer]) -> bool:
     """Return whether a new row cannot be created without this field's column."""
     if field.many_to_many or field.name in importer.defaults:
         return False
-    return not (field.blank or field.null or field.has_default())
+    return not (
+        field.blank or field.null or field.has_default() or field.has_db_default()
+    )
 
 
 def map_columns(

@@ -26,6 +26,8 @@ class ImportOptions:
     limit: int | None = None
     database: str = "default"
     native: bool = True  # False: write through the ORM (bulk_create) only
+    bulk: bool = False  # True: bulk writes even where save()/signals would run
+    explicit_pk: bool = False  # True: a file may fill an auto-increment pk
     # reading
     format: str | None = None
     encoding: str | None = None

@@ -94,7 +94,12 @@ class Setup:
 
     @classmethod
     def build(cls, importer: type[Importer], options: ImportOptions) -> Setup:
-        key = options.key if options.key is not None else importer.get_key()
+        if options.key is not None:
+            key = options.key
+        elif options.explicit_pk:
+            key = (importer.model._meta.pk.name,)
+        else:
+            key = importer.get_key()
         mode = options.mode or ("upsert" if key else "create")
         if mode != "create" and not key:
             raise SourceError(
@@ -110,6 +115,12 @@ class Setup:
             time_formats=tuple(importer.time_formats),
             m2m_separator=importer.m2m_separator,
         )
+        if options.explicit_pk and not importer.explicit_pk:
+            importer = type(
+                importer.__name__,
+                (importer,),
+                {"explicit_pk": True, "__module__": importer.__module__},
+            )
         return cls(importer(), key, mode, convert_options)
 
 
@@ -200,6 +211,7 @@ class ImportRun:
                     )
                 headers = list(first.cells) if isinstance(first.cells, dict) else []
                 rows = itertools.chain([first], rows)
+            importer = type(setup.importer)
             column_map = map_columns(
                 importer,
                 headers,
@@ -246,6 +258,11 @@ class ImportRun:
                 },
                 file=source.name,
                 native=options.native,
+                bulk=options.bulk or importer.bulk,
+            )
+            file_report.write_path = writer.route.path
+            file_report.write_reason = "; ".join(
+                filter(None, [writer.route.reason, writer.route.skipped])
             )
             if self.progress is not None:
                 self.progress.start(source.name, source.size)

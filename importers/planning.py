@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, models
-from django.db.models import Q
 
 from .importer import Importer
 from .keys import KeyIndex
+from .probes import probe_for
 from .results import RowError
-from .statements import KeyProbe
 from .validation import Record
 
 MISSING = object()
@@ -62,11 +61,26 @@ class SeenKeys:
         return index.first_lines(keys, lines)
 
 
-def comparable(value: Any) -> Any:
-    """Return what a record's value is stored as: related rows by primary key."""
+def stored_value(field: models.Field, value: Any) -> Any:
+    """Return what a record's value is stored as in `field.attname`.
+
+    A related row is stored as its target field's value: the pk, or the
+    `to_field` (what ForeignKey.get_db_prep_save writes).
+    """
     if isinstance(value, models.Model):
-        return value.pk
+        return getattr(value, field.target_field.attname)
     return value
+
+
+def link_ends(
+    field: models.ManyToManyField,
+) -> tuple[models.ForeignKey, models.ForeignKey]:
+    """Return the through table's foreign keys to the source and to the target."""
+    through = field.remote_field.through._meta
+    return (
+        through.get_field(field.m2m_field_name()),
+        through.get_field(field.m2m_reverse_field_name()),
+    )
 
 
 class Planner:
@@ -99,12 +113,13 @@ class Planner:
         self.fields = [opts.get_field(name) for name in fields]
         self.concrete = [f for f in self.fields if not f.many_to_many]
         self.many = [f for f in self.fields if f.many_to_many]
+        self.link_sources = [link_ends(f)[0] for f in self.many]
         self.manager = self.model._base_manager.db_manager(using)
+        self.key_fields = [opts.get_field(name) for name in key]
         self.probe = (
-            KeyProbe.for_field(self.model, opts.get_field(key[0]), connections[using])
-            if len(key) == 1
-            else None
+            probe_for(self.model, self.key_fields, connections[using]) if key else None
         )
+        self.pk = opts.pk
         self.uniques = [
             f
             for f in self.concrete
@@ -115,9 +130,10 @@ class Planner:
         ]
 
     def key_of(self, values: dict[str, Any]) -> Any:
-        if len(self.key) == 1:
-            return comparable(values[self.key[0]])
-        return tuple(comparable(values[name]) for name in self.key)
+        if len(self.key_fields) == 1:
+            f = self.key_fields[0]
+            return stored_value(f, values[f.name])
+        return tuple(stored_value(f, values[f.name]) for f in self.key_fields)
 
     def error(self, record: Record, message: str, code: str) -> RowError:
         column = self.columns.get(self.key[0]) if self.key else None
@@ -160,7 +176,7 @@ class Planner:
                 )
             )
         existing = self.existing(list(keyed))
-        links = self.links([row["pk"] for row in existing.values()])
+        links = self.links(list(existing.values())) if self.many else {}
         for key, record in keyed.items():
             row = existing.get(key)
             if row is None:
@@ -194,6 +210,19 @@ class Planner:
                 )
             elif self.mode == "skip":
                 plan.skipped.append(record)
+            elif self.moves_pk(record.values, row):
+                plan.rejected.append(
+                    (
+                        record,
+                        self.error(
+                            record,
+                            f"the stored row with this {self.key_label} has "
+                            f"{self.pk.name} {row['pk']!r}: a primary key is never "
+                            "changed",
+                            "pk_changed",
+                        ),
+                    )
+                )
             else:
                 changed = self.changes(record.values, row, links.get(row["pk"], {}))
                 if changed:
@@ -261,39 +290,56 @@ class Planner:
         return " and ".join(str(opts.get_field(name).verbose_name) for name in self.key)
 
     def existing(self, keys: list[Any]) -> dict[Any, dict[str, Any]]:
-        """Return the stored rows with these keys: key -> {attname: value, "pk": pk}."""
+        """Return the stored rows with these keys: key -> {attname: value, "pk": pk}.
+
+        The probe finds which keys are stored (on a fresh load: none, one cheap
+        query); only those rows are then read, through the ORM's converters.
+        """
         if not keys:
             return {}
+        attnames = [f.attname for f in self.concrete]
+        attnames += [f.target_field.attname for f in self.link_sources]
+        key_attnames = [f.attname for f in self.key_fields]
+        columns = list(dict.fromkeys(["pk", *attnames, *key_attnames]))
+        if len(self.key) > 1:
+            pks = self.probe.stored(keys)
+            if not pks:
+                return {}
+            by_pk = {pk: key for key, pk in pks.items()}
+            rows = self.manager.filter(pk__in=list(by_pk)).values(*columns)
+            return {by_pk[row["pk"]]: row for row in rows}
         if self.probe is not None:
             keys = list(self.probe.stored(keys))
             if not keys:
                 return {}
-        attnames = [f.attname for f in self.concrete]
-        key_attnames = [self.model._meta.get_field(name).attname for name in self.key]
-        if len(self.key) == 1:
-            query = Q(**{f"{key_attnames[0]}__in": keys})
-        else:
-            query = Q()
-            for key in keys:
-                query |= Q(**dict(zip(key_attnames, key, strict=True)))
-        rows = self.manager.filter(query).values("pk", *attnames, *key_attnames)
-        if len(self.key) == 1:
-            return {row[key_attnames[0]]: row for row in rows}
-        return {tuple(row[a] for a in key_attnames): row for row in rows}
+        rows = self.manager.filter(**{f"{key_attnames[0]}__in": keys}).values(*columns)
+        return {row[key_attnames[0]]: row for row in rows}
 
-    def links(self, pks: list[Any]) -> dict[Any, dict[str, set[Any]]]:
-        """Return the current many-to-many targets of these rows, by pk and field."""
+    def links(self, rows: list[dict[str, Any]]) -> dict[Any, dict[str, set[Any]]]:
+        """Return the current many-to-many targets of these rows, by pk and field.
+
+        A through table's foreign keys may target `to_field`s: rows are found by
+        the source's target value and targets compared by theirs.
+        """
         current: dict[Any, dict[str, set[Any]]] = {}
-        for f in self.many:
+        for f, source in zip(self.many, self.link_sources, strict=True):
+            _, target = link_ends(f)
+            by_value = {row[source.target_field.attname]: row["pk"] for row in rows}
             through = f.remote_field.through
-            source = f.m2m_field_name()
-            target = f.m2m_reverse_field_name()
             pairs = through._base_manager.db_manager(self.using).filter(
-                **{f"{source}__in": pks}
+                **{f"{source.attname}__in": list(by_value)}
             )
-            for pk, target_pk in pairs.values_list(f"{source}_id", f"{target}_id"):
-                current.setdefault(pk, {}).setdefault(f.name, set()).add(target_pk)
+            for value, target_value in pairs.values_list(
+                source.attname, target.attname
+            ):
+                pk = by_value[value]
+                current.setdefault(pk, {}).setdefault(f.name, set()).add(target_value)
         return current
+
+    def moves_pk(self, values: dict[str, Any], row: dict[str, Any]) -> bool:
+        """Return whether a file's primary key differs from the found row's."""
+        new = values.get(self.pk.name, MISSING)
+        return new is not MISSING and stored_value(self.pk, new) != row["pk"]
 
     def changes(
         self, values: dict[str, Any], row: dict[str, Any], links: dict[str, set]
@@ -301,17 +347,18 @@ class Planner:
         changed: dict[str, tuple[Any, Any]] = {}
         for f in self.concrete:
             new = values.get(f.name, MISSING)
-            if new is MISSING or f.name in self.key:
+            if new is MISSING or f.name in self.key or f.primary_key:
                 continue
             old = row[f.attname]
-            if comparable(new) != old:
+            if stored_value(f, new) != old:
                 changed[f.name] = (old, new)
         for f in self.many:
             new = values.get(f.name, MISSING)
             if new is MISSING:
                 continue
-            new_pks = {obj.pk for obj in new}
-            old_pks = links.get(f.name, set())
-            if new_pks != old_pks or None in new_pks:
-                changed[f.name] = (sorted(old_pks), [str(o) for o in new])
+            _, target = link_ends(f)
+            new_values = {stored_value(target, obj) for obj in new}
+            old_values = links.get(f.name, set())
+            if new_values != old_values or None in new_values:
+                changed[f.name] = (sorted(old_values), [str(o) for o in new])
         return changed

@@ -71,6 +71,9 @@ class FileReport:
     committed: list[tuple[int, int]] = field(default_factory=list)
     seconds: float = 0.0
     aborted: str | None = None
+    #: which write path ran ("sql", "orm", "save") and why, in one line
+    write_path: str = ""
+    write_reason: str = ""
 
     @property
     def rejected(self) -> int:
@@ -121,6 +124,8 @@ class FileReport:
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
             "committed_lines": [list(r) for r in self.committed],
+            "write_path": self.write_path,
+            "write_reason": self.write_reason,
             "aborted": self.aborted,
             "errors": [e.as_dict() for e in self.errors],
         }

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 
@@ -30,20 +30,6 @@ IDENTITY_PREP = {
     models.BooleanField.get_prep_value,
     models.FloatField.get_prep_value,
 }
-
-
-def needs_orm(model: type[models.Model]) -> bool:
-    """Return whether rows of `model` must be written through the ORM.
-
-    Multi-table inheritance writes several tables, and auto_now fields compute
-    their value in `pre_save`: plain statements would skip both.
-    """
-    if model._meta.parents:
-        return True
-    return any(
-        getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        for f in model._meta.concrete_fields
-    )
 
 
 def is_identity(field: models.Field) -> bool:
@@ -62,13 +48,15 @@ def adapter(field: models.Field, connection: Any) -> Adapter | None:
     None means the value needs no change: the common case, kept free of calls.
     """
     if field.is_relation:
+        # Related rows arrive as instances; the column holds the target field's
+        # value (the pk, or a `to_field`), as ForeignKey.get_db_prep_save stores.
         target = field.target_field
-        if isinstance(target, models.IntegerField):
-            # Related rows arrive as instances; integer keys go as they are.
+        attname = target.attname
+        if isinstance(target, models.IntegerField) and target.primary_key:
             return lambda value: None if value is None else value.pk
         prep_target = target.get_db_prep_save
         return lambda value: (
-            None if value is None else prep_target(value.pk, connection)
+            None if value is None else prep_target(getattr(value, attname), connection)
         )
     if is_identity(field):
         return None
@@ -193,6 +181,7 @@ class Statements:
             if update_columns and key_columns
             else self.insert_ignore
         )
+        self.key_columns = [f"{self.table}.{q(f.column)}" for f in key]
         pk = model._meta.pk
         self.update_fields = list(update_fields)
         sets = ", ".join(f"{q(f.column)} = %s" for f in self.update_fields)
@@ -209,18 +198,29 @@ class Statements:
         ]
 
     def insert_rows(self, cursor: Any, kind: str, params: list[tuple]) -> None:
-        """Insert rows: kind "insert" (plain), "ignore" (skip conflicts), "upsert"."""
+        """Insert rows: kind "insert" (plain, or COPY on PostgreSQL)."""
         if not params:
             return
         if not self.copy:
-            sql = {"insert": self.insert, "ignore": self.insert_ignore}.get(
-                kind, self.upsert
-            )
-            cursor.executemany(sql, params)
+            cursor.executemany(self.insert, params)
             return
-        if kind == "insert":
-            copy_rows(cursor, f"COPY {self.table} ({self.columns}) FROM STDIN", params)
-            return
+        copy_rows(cursor, f"COPY {self.table} ({self.columns}) FROM STDIN", params)
+
+    def insert_own_rows(
+        self, cursor: Any, kind: str, params: list[tuple], positions: list[int]
+    ) -> list[bool] | None:
+        """Insert rows skipping ("ignore") or updating ("upsert") existing keys.
+
+        Return, per row, whether this statement inserted it (False: the key was
+        there, put by another import meanwhile), or None when all were inserted.
+        `positions` are the key's places in a row. PostgreSQL says which rows it
+        inserted with RETURNING (`xmax = 0` tells an insert from an update);
+        SQLite's row count tells whether all were, else rows go one by one.
+        """
+        if not params:
+            return None
+        if not self.copy:
+            return self.sqlite_own_rows(cursor, kind, params)
         # Every batch: a rolled-back savepoint may have taken the table with it.
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.stage} AS "
@@ -228,14 +228,39 @@ class Statements:
         )
         cursor.execute(f"TRUNCATE {self.stage}")
         copy_rows(cursor, f"COPY {self.stage} ({self.columns}) FROM STDIN", params)
-        suffix = (
-            self.suffixes["upsert" if kind == "upsert" else "ignore"]
-            or (self.suffixes["ignore"])
+        updating = kind == "upsert" and bool(self.suffixes["upsert"])
+        suffix = self.suffixes["upsert" if updating else "ignore"]
+        returning = ", ".join(self.key_columns) + (
+            ", (xmax = 0)" if updating else ", true"
         )
         cursor.execute(
             f"INSERT INTO {self.table} ({self.columns}) "
-            f"SELECT {self.columns} FROM {self.stage} {suffix}"
+            f"SELECT {self.columns} FROM {self.stage} {suffix} RETURNING {returning}"
         )
+        width = len(self.key_columns)
+        mine = {tuple(row[:width]) for row in cursor.fetchall() if row[width]}
+        flags = [tuple(p[i] for i in positions) in mine for p in params]
+        return None if all(flags) else flags
+
+    def sqlite_own_rows(
+        self, cursor: Any, kind: str, params: list[tuple]
+    ) -> list[bool] | None:
+        try:
+            with transaction.atomic(using=cursor.db.alias, savepoint=True):
+                cursor.executemany(self.insert_ignore, params)
+                if cursor.rowcount == len(params):
+                    return None
+                raise Recount
+        except Recount:
+            pass
+        flags = []
+        for row in params:
+            cursor.execute(self.insert_ignore, row)
+            inserted = cursor.rowcount == 1
+            if not inserted and kind == "upsert":
+                cursor.execute(self.upsert, row)
+            flags.append(inserted)
+        return flags
 
     def params_builder(
         self, fillers: dict[int, Callable[[], Any]]
@@ -269,6 +294,10 @@ class Statements:
     def update_params(self, rows: list[tuple[list[Any], Any]]) -> list[tuple[Any, ...]]:
         """Return parameters of (values in `update_fields` order, pk) pairs."""
         return [(*adapt(values, self.update_adapters), pk) for values, pk in rows]
+
+
+class Recount(Exception):
+    """Some rows were not inserted: roll back and insert them one by one."""
 
 
 def adapt(row: list[Any], adapters: list[tuple[int, Adapter]]) -> tuple[Any, ...]:
@@ -306,54 +335,3 @@ class LinkStatements:
             copy_rows(cursor, f"COPY {self.table} ({self.columns}) FROM STDIN", pairs)
         else:
             cursor.executemany(self.insert, pairs)
-
-
-class KeyProbe:
-    """Find which keys of a batch are stored, with one plain SELECT.
-
-    Django's `__in` lookup prepares every value in Python (about 9 us a value); a
-    fresh load asks for thousands of keys that are not there. Used only for keys
-    whose values go to the database unchanged (text, integers), else None.
-    """
-
-    def __init__(self, model: type[models.Model], field: models.Field, connection):
-        q = connection.ops.quote_name
-        self.connection = connection
-        self.sql = (
-            f"SELECT {q(field.column)}, {q(model._meta.pk.column)} "
-            f"FROM {q(model._meta.db_table)} WHERE {q(field.column)} IN "
-        )
-        self.chunk = max_params(connection)
-        # PostgreSQL parses one array parameter faster than a thousand of them.
-        self.array = connection.vendor == "postgresql"
-        self.sql_any = self.sql.removesuffix(" IN ") + " = ANY(%s)"
-
-    @classmethod
-    def for_field(cls, model, field, connection) -> KeyProbe | None:
-        usable = is_identity(field) and not field.is_relation
-        return cls(model, field, connection) if usable else None
-
-    def stored(self, keys: list[Any]) -> dict[Any, Any]:
-        """Return {key: pk} for the keys that are stored."""
-        found: dict[Any, Any] = {}
-        with self.connection.cursor() as cursor:
-            if self.array:
-                cursor.execute(self.sql_any, [list(keys)])
-                return dict(cursor.fetchall())
-            for start in range(0, len(keys), self.chunk):
-                part = keys[start : start + self.chunk]
-                cursor.execute(
-                    self.sql + "(" + ", ".join(["%s"] * len(part)) + ")", part
-                )
-                found.update(cursor.fetchall())
-        return found
-
-
-def max_params(connection: Any) -> int:
-    """Return how many parameters one statement may carry on this database."""
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return connection.features.max_query_params or 30_000

@@ -1,24 +1,33 @@
 """Write a planned batch: bulk inserts, bulk updates, many-to-many links in bulk.
 
-A batch is written inside a savepoint. If the database rejects it for a reason
-validation could not see (a constraint only the database has), the batch is split
-until the offending rows are found; they become row errors and the rest is written.
+The path (native statements, the ORM's bulk methods, or save() per row) is chosen
+once per file by `routes.choose_route`. A batch is written inside a savepoint. If
+the database rejects it for a reason validation could not see (a constraint only
+the database has), the batch is split until the offending rows are found; they
+become row errors and the rest is written.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connections, models, transaction
 from django.db.models.fields import AutoFieldMixin
 
-from .planning import BatchPlan, Change, comparable
+from .planning import BatchPlan, Change, link_ends, stored_value
+from .presave import PreSave
+from .probes import probe_for
 from .results import RowError
-from .statements import KeyProbe, LinkStatements, Statements, needs_orm
+from .routes import SAVE, SQL, Route, choose_route
+from .statements import LinkStatements, Statements
 from .validation import Record
 
 #: database errors that belong to a row's data (others abort the import)
 ROW_ERRORS = (IntegrityError, DataError)
+
+#: what a planned create became when another run inserted its key first
+SKIPPED, UPDATED, UNCHANGED = "skip", "update", "unchanged"
 
 
 class Writer:
@@ -35,6 +44,7 @@ class Writer:
         defaults: dict[str, Any],
         file: str,
         native: bool = True,
+        bulk: bool = False,
     ) -> None:
         self.model = model
         self.using = using
@@ -44,12 +54,22 @@ class Writer:
         self.defaults = defaults
         opts = model._meta
         in_file = [opts.get_field(n) for n in fields]
+        given = {f.name for f in in_file}
         self.many = [f for f in in_file if f.many_to_many]
         self.manager = model._base_manager.db_manager(using)
-        # Updates touch only what the file provides; defaults fill new rows only.
-        self.update_fields = [
-            f.name for f in in_file if not f.many_to_many and f.name not in key
-        ]
+        self.presave = PreSave(model, given)
+        # Updates touch only what the file provides (and what pre_save computes on
+        # update); defaults fill new rows only; a primary key never changes.
+        self.update_fields = list(
+            dict.fromkeys(
+                [
+                    f.name
+                    for f in in_file
+                    if not f.many_to_many and f.name not in key and not f.primary_key
+                ]
+                + [f.name for f in self.presave.on_update]
+            )
+        )
         self.connection = connections[using]
         self.upsert = (
             mode == "upsert"
@@ -57,26 +77,32 @@ class Writer:
             and self.connection.features.supports_update_conflicts_with_target
         )
         self.key_fields = [opts.get_field(n) for n in key]
-        self.probe = (
-            KeyProbe.for_field(model, self.key_fields[0], self.connection)
-            if len(key) == 1
-            else None
+        self.probe = probe_for(model, self.key_fields, self.connection) if key else None
+        pk = opts.pk
+        self.explicit_pk = pk.name in given and isinstance(pk, AutoFieldMixin)
+        self.route: Route = choose_route(
+            model, native=native, bulk=bulk, can_read_ids=bool(key) or not self.many
         )
-        # Plain statements need the key to find new rows' ids for their links.
+        #: per record written by this batch: what a planned create became instead
+        self.outcomes: dict[int, str] = {}
         self.statements = None
-        if native and not needs_orm(model) and (self.key or not self.many):
+        if self.route.path == SQL:
             self.statements = self.build_statements(in_file)
 
     def build_statements(self, in_file: list[models.Field]) -> Statements:
-        given = {f.name for f in in_file}
+        given = {f.name for f in in_file} | {f.name for f in self.presave.on_create}
         insert_fields = [
             f
             for f in self.model._meta.concrete_fields
-            if not (
-                f.primary_key and isinstance(f, AutoFieldMixin) and f.name not in given
+            if f.name in given
+            or f.name in self.defaults
+            or not (
+                (f.primary_key and isinstance(f, AutoFieldMixin))
+                # The database fills its own default, as save() lets it.
+                or (f.has_db_default() and not f.has_default())
             )
         ]
-        by_name = {f.name: f for f in in_file}
+        by_name = {f.name: f for f in self.model._meta.concrete_fields}
         statements = Statements(
             self.model,
             self.connection,
@@ -94,12 +120,18 @@ class Writer:
         )
         return statements
 
-    def insert_params(self, records: list[Record]) -> list[tuple[Any, ...]]:
-        """Return the INSERT parameters of these records."""
-        params_of, defaults = self.params_of, self.defaults
-        if defaults:
-            return [params_of({**defaults, **r.values}) for r in records]
-        return [params_of(r.values) for r in records]
+    def insert_values(self, record: Record) -> dict[str, Any]:
+        """Return what a new row stores: defaults, the file's values, pre_save's."""
+        values = {**self.defaults, **record.values} if self.defaults else record.values
+        if self.presave:
+            values = {**values, **self.presave.created(values)}
+        return values
+
+    def update_values(self, change: Change) -> dict[str, Any]:
+        values = change.record.values
+        if self.presave.on_update:
+            values = {**values, **self.presave.updated(values, change.pk)}
+        return values
 
     def instance(self, record: Record) -> models.Model:
         values = {**self.defaults, **record.values}
@@ -108,11 +140,36 @@ class Writer:
         return self.model(**values)
 
     def write(self, plan: BatchPlan) -> list[tuple[Record, RowError]]:
-        """Write the batch's creates and updates; return rows the database refused."""
+        """Write the batch's creates and updates; return rows the database refused.
+
+        Creates that another run inserted first are moved to the plan's skipped
+        (--mode skip) or updates (the upsert fallback): only rows this run
+        inserted are counted as created.
+        """
         items: list[Record | Change] = [*plan.creates, *plan.updates]
         refused: list[tuple[Record, RowError]] = []
+        self.outcomes = {}
         self.write_or_split(items, refused)
+        if self.explicit_pk and plan.creates:
+            self.reset_sequence()
+        if self.outcomes:
+            outcomes = self.outcomes
+            moved = [r for r in plan.creates if id(r) in outcomes]
+            plan.creates = [r for r in plan.creates if id(r) not in outcomes]
+            plan.skipped += [r for r in moved if outcomes[id(r)] == SKIPPED]
+            plan.unchanged += [r for r in moved if outcomes[id(r)] == UNCHANGED]
+            plan.updates += [
+                Change(r, None, {}) for r in moved if outcomes[id(r)] == UPDATED
+            ]
         return refused
+
+    def reset_sequence(self) -> None:
+        """After explicit ids, move the id sequence past them (as loaddata does)."""
+        sql = self.connection.ops.sequence_reset_sql(no_style(), [self.model])
+        if sql:
+            with self.connection.cursor() as cursor:
+                for statement in sql:
+                    cursor.execute(statement)
 
     def write_or_split(
         self, items: list[Record | Change], refused: list[tuple[Record, RowError]]
@@ -121,7 +178,7 @@ class Writer:
             return
         try:
             with transaction.atomic(using=self.using, savepoint=True):
-                self.write_items(items)
+                outcomes = self.write_items(items)
         except ROW_ERRORS as exc:
             if len(items) == 1:
                 item = items[0]
@@ -131,6 +188,8 @@ class Writer:
             middle = len(items) // 2
             self.write_or_split(items[:middle], refused)
             self.write_or_split(items[middle:], refused)
+            return
+        self.outcomes.update(outcomes)
 
     def database_error(self, record: Record, exc: Exception) -> RowError:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
@@ -142,84 +201,92 @@ class Writer:
             code="database",
         )
 
-    def write_items(self, items: list[Record | Change]) -> None:
+    def write_items(self, items: list[Record | Change]) -> dict[int, str]:
+        if self.route.path == SAVE:
+            self.write_with_save(items)
+            return {}
         if self.statements is None:
             self.write_with_orm(items)
-        else:
-            self.write_with_statements(items)
+            return {}
+        return self.write_with_statements(items)
 
-    def write_with_statements(self, items: list[Record | Change]) -> None:
+    # -- native statements -------------------------------------------------------
+    def write_with_statements(self, items: list[Record | Change]) -> dict[int, str]:
         statements = self.statements
         creates = [i for i in items if isinstance(i, Record)]
         updates = [i for i in items if isinstance(i, Change)]
+        outcomes: dict[int, str] = {}
         with self.connection.cursor() as cursor:
-            params = self.insert_params(creates)
-            upserted = False
-            if self.upsert:
-                upserted = self.insert_or_upsert(cursor, params)
-            else:
-                kind = "ignore" if self.mode == "skip" else "insert"
-                statements.insert_rows(cursor, kind, params)
+            params = [self.params_of(self.insert_values(r)) for r in creates]
+            kind = "ignore" if self.mode == "skip" and not self.upsert else "insert"
+            flags = self.insert(cursor, kind, params) if creates else None
+            if flags is not None:
+                instead = SKIPPED if kind == "ignore" else UPDATED
+                if instead == UPDATED and not statements.update_fields:
+                    instead = UNCHANGED
+                for record, mine in zip(creates, flags, strict=True):
+                    if not mine:
+                        outcomes[id(record)] = instead
             if updates and statements.update_fields:
-                params = statements.update_params(
-                    [
-                        ([c.record.values[n] for n in self.update_fields], c.pk)
-                        for c in updates
-                    ]
-                )
-                cursor.executemany(statements.update, params)
+                names = self.update_fields
+                rows = []
+                for c in updates:
+                    values = self.update_values(c)
+                    rows.append(([values[n] for n in names], c.pk))
+                cursor.executemany(statements.update, statements.update_params(rows))
         if self.many:
-            pks = self.new_pks(creates)
-            rows = [(r, pks.get(self.key_value(r))) for r in creates]
+            # Only rows this run wrote get its links (not another run's rows).
+            written = [r for r in creates if outcomes.get(id(r)) in (None, UPDATED)]
+            pks = self.new_pks(written)
+            rows = [(r, pks.get(self.key_value(r))) for r in written]
             rows += [(c.record, c.pk) for c in updates]
             # Rows another import inserted meanwhile may have links of its own.
-            replace = {id(r) for r in creates} if upserted else set()
+            replace = {id(r) for r in written if id(r) in outcomes}
             self.link_pks(
                 [(r, pk) for r, pk in rows if pk is not None],
                 replace=replace | {id(c.record) for c in updates},
             )
+        return outcomes
 
-    def insert_or_upsert(self, cursor: Any, params: list[tuple]) -> bool:
-        """Insert rows planned as new; upsert them if another import came first.
+    def insert(self, cursor: Any, kind: str, params: list[tuple]) -> list[bool] | None:
+        """Insert rows planned as new; return which this run inserted (None: all).
 
-        A plain INSERT (or COPY) is 2-3x faster than INSERT ... ON CONFLICT DO
-        UPDATE; the plan says these keys were absent, so the upsert is only the
-        fallback for a concurrent import that inserted some of them meanwhile.
-        Return whether it was needed.
+        A plain INSERT (or COPY) is 2-3x faster than INSERT ... ON CONFLICT, so an
+        upsert inserts first and falls back to INSERT ... ON CONFLICT DO UPDATE
+        only when a concurrent import inserted some keys meanwhile; --mode skip
+        inserts with ON CONFLICT DO NOTHING. Either way the statement says which
+        rows were this run's.
         """
-        if not params:
-            return False
-        try:
-            with transaction.atomic(using=self.using, savepoint=True):
-                self.statements.insert_rows(cursor, "insert", params)
-        except IntegrityError:
-            self.statements.insert_rows(cursor, "upsert", params)
-            return True
-        return False
+        statements = self.statements
+        if kind == "insert":
+            if not self.upsert:
+                statements.insert_rows(cursor, "insert", params)
+                return None
+            try:
+                with transaction.atomic(using=self.using, savepoint=True):
+                    statements.insert_rows(cursor, "insert", params)
+                return None
+            except IntegrityError:
+                kind = "upsert"
+        positions = [statements.insert_fields.index(f) for f in self.key_fields]
+        return statements.insert_own_rows(cursor, kind, params, positions)
 
     def key_value(self, record: Record) -> Any:
-        values = [comparable(record.values[f.name]) for f in self.key_fields]
+        values = [stored_value(f, record.values[f.name]) for f in self.key_fields]
         return values[0] if len(values) == 1 else tuple(values)
 
     def new_pks(self, creates: list[Record]) -> dict[Any, Any]:
         """Return the ids of rows just inserted, by key (one query per batch)."""
         if not creates:
             return {}
-        attnames = [f.attname for f in self.key_fields]
         keys = [self.key_value(r) for r in creates]
-        if len(attnames) == 1:
-            if self.probe is not None:
-                return self.probe.stored(keys)
-            rows = self.manager.filter(**{f"{attnames[0]}__in": keys})
-            return dict(rows.values_list(attnames[0], "pk"))
-        wanted = set(keys)
-        rows = self.manager.filter(**{f"{attnames[0]}__in": [k[0] for k in keys]})
-        found = {}
-        for values in rows.values_list(*attnames, "pk"):
-            if values[:-1] in wanted:
-                found[values[:-1]] = values[-1]
-        return found
+        if self.probe is not None:
+            return self.probe.stored(keys)
+        attname = self.key_fields[0].attname
+        rows = self.manager.filter(**{f"{attname}__in": keys})
+        return dict(rows.values_list(attname, "pk"))
 
+    # -- the ORM's bulk methods --------------------------------------------------
     def write_with_orm(self, items: list[Record | Change]) -> None:
         creates = [i for i in items if isinstance(i, Record)]
         updates = [i for i in items if isinstance(i, Change)]
@@ -228,17 +295,18 @@ class Writer:
             # is updated instead of failing.
             rows = [(r, self.instance(r)) for r in creates]
             rows += [(c.record, self.existing_instance(c)) for c in updates]
-            self.insert([obj for _, obj in rows], conflicts=True)
+            self.bulk_insert([obj for _, obj in rows], conflicts=True)
             self.link(rows, replace={id(c.record) for c in updates})
             return
         if creates:
             rows = [(r, self.instance(r)) for r in creates]
-            self.insert([obj for _, obj in rows], conflicts=False)
+            self.bulk_insert([obj for _, obj in rows], conflicts=False)
             self.link(rows, replace=set())
         if updates:
             rows = [(c.record, self.existing_instance(c)) for c in updates]
             changed = sorted(
                 {n for c in updates for n in c.changed if n in self.update_fields}
+                | {f.name for f in self.presave.on_update}
             )
             if changed:
                 self.manager.bulk_update([obj for _, obj in rows], changed)
@@ -248,19 +316,21 @@ class Writer:
         obj = self.instance(change.record)
         obj.pk = change.pk
         obj._state.adding = False
+        for f in self.presave.on_update:  # bulk_update does not call pre_save
+            f.pre_save(obj, False)
         return obj
 
-    def insert(self, objs: list[models.Model], *, conflicts: bool) -> None:
+    def bulk_insert(self, objs: list[models.Model], *, conflicts: bool) -> None:
         if not objs:
             return
-        if conflicts:
+        if conflicts and self.update_fields:
             self.manager.bulk_create(
                 objs,
                 update_conflicts=True,
                 unique_fields=list(self.key),
-                update_fields=self.update_fields or None,
+                update_fields=self.update_fields,
             )
-        elif self.mode == "skip":
+        elif conflicts or self.mode == "skip":
             self.manager.bulk_create(objs, ignore_conflicts=True)
         else:
             self.manager.bulk_create(objs)
@@ -280,21 +350,56 @@ class Writer:
             [(r, obj.pk) for r, obj in rows if obj.pk is not None], replace=replace
         )
 
+    # -- save() per row ----------------------------------------------------------
+    def write_with_save(self, items: list[Record | Change]) -> None:
+        """Call save() on each row, as the oracle does: signals and overrides run.
+
+        A new row is `Model(**values).save()`; an update loads the stored rows
+        (one query per batch), sets the file's values and calls save(), so a
+        save() override sees every field, not only the file's.
+        """
+        using = self.using
+        rows: list[tuple[Record, models.Model]] = []
+        updates = [i for i in items if isinstance(i, Change)]
+        stored = self.manager.in_bulk([c.pk for c in updates]) if updates else {}
+        for item in items:
+            if isinstance(item, Record):
+                obj = self.instance(item)
+                obj.save(using=using)
+                rows.append((item, obj))
+                continue
+            obj = stored[item.pk]
+            for name, value in item.record.values.items():
+                if not self.model._meta.get_field(name).many_to_many:
+                    setattr(obj, name, value)
+            obj.save(using=using)
+            rows.append((item.record, obj))
+        self.link_pks(
+            [(r, obj.pk) for r, obj in rows], replace={id(c.record) for c in updates}
+        )
+
+    # -- many-to-many --------------------------------------------------------------
     def link_pks(self, rows: list[tuple[Record, Any]], *, replace: set[int]) -> None:
-        """Write many-to-many links in bulk through each through table."""
+        """Write many-to-many links in bulk through each through table.
+
+        A through table's foreign keys hold their targets' values: the pk, or a
+        `to_field` (read once per batch when it is not the pk).
+        """
         for f in self.many:
             through = f.remote_field.through
-            source = through._meta.get_field(f.m2m_field_name())
-            target = through._meta.get_field(f.m2m_reverse_field_name())
+            source, target = link_ends(f)
             manager = through._base_manager.db_manager(self.using)
             present = [(r, pk) for r, pk in rows if f.name in r.values]
-            stale = [pk for r, pk in present if id(r) in replace]
+            if not present:
+                continue
+            source_of = self.source_values([pk for _, pk in present], source)
+            stale = [source_of[pk] for r, pk in present if id(r) in replace]
             if stale:
                 manager.filter(**{f"{source.attname}__in": stale})._raw_delete(
                     self.using
                 )
             pairs = [
-                (pk, comparable(t))
+                (source_of[pk], stored_value(target, t))
                 for r, pk in present
                 for t in dict.fromkeys(r.values[f.name])
             ]
@@ -303,3 +408,10 @@ class Writer:
             )
             with self.connection.cursor() as cursor:
                 statements.insert_rows(cursor, pairs)
+
+    def source_values(self, pks: list[Any], source: models.ForeignKey) -> dict:
+        """Return {pk: the value a through row stores for this row}."""
+        attname = source.target_field.attname
+        if source.target_field.primary_key:
+            return {pk: pk for pk in pks}
+        return dict(self.manager.filter(pk__in=pks).values_list("pk", attname))
