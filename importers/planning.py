@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, models
+from django.db.models import Q
 
 from .importer import Importer
 from .keys import KeyIndex
+from .presave import PreSave
 from .probes import probe_for
 from .results import RowError
 from .validation import Record
@@ -114,6 +116,7 @@ class Planner:
         self.concrete = [f for f in self.fields if not f.many_to_many]
         self.many = [f for f in self.fields if f.many_to_many]
         self.link_sources = [link_ends(f)[0] for f in self.many]
+        self.presave = PreSave(self.model, set(fields))
         self.manager = self.model._base_manager.db_manager(using)
         self.key_fields = [opts.get_field(name) for name in key]
         self.probe = (
@@ -301,6 +304,12 @@ class Planner:
         attnames += [f.target_field.attname for f in self.link_sources]
         key_attnames = [f.attname for f in self.key_fields]
         columns = list(dict.fromkeys(["pk", *attnames, *key_attnames]))
+        if len(self.key) > 1 and self.probe is None:  # a key in a parent's table
+            query = Q()
+            for key in keys:
+                query |= Q(**dict(zip(key_attnames, key, strict=True)))
+            rows = self.manager.filter(query).values(*columns)
+            return {tuple(row[a] for a in key_attnames): row for row in rows}
         if len(self.key) > 1:
             pks = self.probe.stored(keys)
             if not pks:
@@ -345,6 +354,8 @@ class Planner:
         self, values: dict[str, Any], row: dict[str, Any], links: dict[str, set]
     ) -> dict[str, tuple[Any, Any]]:
         changed: dict[str, tuple[Any, Any]] = {}
+        # Compared as stored: what pre_save makes of the file's value.
+        values = self.presave.stored(values, row["pk"])
         for f in self.concrete:
             new = values.get(f.name, MISSING)
             if new is MISSING or f.name in self.key or f.primary_key:

@@ -48,6 +48,8 @@ class PreSave:
         self.on_update = [
             f for f in computed if (is_clock(f) and f.auto_now) or f.name in given
         ]
+        #: fields of the file whose stored value pre_save decides (compared so)
+        self.in_file = [f for f in computed if f.name in given and not is_clock(f)]
         # Clock fields read nothing of the instance: a bare holder will do.
         self.needs_instance = any(not is_clock(f) for f in computed)
 
@@ -77,3 +79,10 @@ class PreSave:
         """Return {field name: value} that save() would store on update."""
         obj = self.holder(values, pk)
         return {f.name: f.pre_save(obj, False) for f in self.on_update}
+
+    def stored(self, values: dict[str, Any], pk: Any) -> dict[str, Any]:
+        """Return what an update would store in the file's pre_save fields."""
+        if not self.in_file:
+            return values
+        obj = self.holder(values, pk)
+        return {**values, **{f.name: f.pre_save(obj, False) for f in self.in_file}}

@@ -135,7 +135,14 @@ def array_type(field: models.Field, connection: Any) -> str:
 def probe_for(
     model: type[models.Model], fields: Sequence[models.Field], connection: Any
 ) -> KeyProbe | CompositeProbe | None:
-    """Return the probe of a key, or None where Django's `__in` must do."""
+    """Return the probe of a key, or None where Django's `__in` must do.
+
+    A key inherited from a multi-table parent lives in the parent's table, where
+    rows of other children are too: the ORM's join is needed.
+    """
+    concrete = model._meta.concrete_model
+    if any(f.model._meta.concrete_model is not concrete for f in fields):
+        return None
     if len(fields) == 1:
         return KeyProbe.for_field(model, fields[0], connection)
     return CompositeProbe(model, fields, connection)

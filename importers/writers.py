@@ -282,9 +282,17 @@ class Writer:
         keys = [self.key_value(r) for r in creates]
         if self.probe is not None:
             return self.probe.stored(keys)
-        attname = self.key_fields[0].attname
-        rows = self.manager.filter(**{f"{attname}__in": keys})
-        return dict(rows.values_list(attname, "pk"))
+        attnames = [f.attname for f in self.key_fields]
+        if len(attnames) == 1:
+            rows = self.manager.filter(**{f"{attnames[0]}__in": keys})
+            return dict(rows.values_list(attnames[0], "pk"))
+        wanted = set(keys)
+        rows = self.manager.filter(**{f"{attnames[0]}__in": [k[0] for k in keys]})
+        return {
+            values[:-1]: values[-1]
+            for values in rows.values_list(*attnames, "pk")
+            if values[:-1] in wanted
+        }
 
     # -- the ORM's bulk methods --------------------------------------------------
     def write_with_orm(self, items: list[Record | Change]) -> None:
