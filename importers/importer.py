@@ -132,11 +132,13 @@ class Importer:
         opts = cls.model._meta
         if cls.fields is not None:
             return [opts.get_field(name) for name in cls.fields]
-        pk_too = cls.explicit_pk or fillable_pk(cls.model)
+        pk = opts.pk
+        pk_too = fillable_pk(cls.model) or (cls.explicit_pk and not pk.is_relation)
         return [
             f
             for f in [*opts.concrete_fields, *opts.many_to_many]
-            if f.editable and not f.auto_created and (pk_too or not f.primary_key)
+            if (f is pk and pk_too)
+            or (f.editable and not f.auto_created and not f.primary_key)
         ]
 
     @classmethod
