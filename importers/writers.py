@@ -15,12 +15,13 @@ from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connections, models, transaction
 from django.db.models.fields import AutoFieldMixin
 
-from .planning import BatchPlan, Change, link_ends, stored_value
+from .links import write_links
+from .planning import BatchPlan, Change, stored_value
 from .presave import PreSave
 from .probes import probe_for
 from .results import RowError
 from .routes import SAVE, SQL, Route, choose_route
-from .statements import LinkStatements, Statements
+from .statements import Statements
 from .validation import Record
 
 #: database errors that belong to a row's data (others abort the import)
@@ -376,7 +377,12 @@ class Writer:
                 obj.save(using=using)
                 rows.append((item, obj))
                 continue
-            obj = stored[item.pk]
+            obj = stored.get(item.pk)
+            if obj is None:  # deleted since planning: pinned on its row
+                raise IntegrityError(
+                    f"the {self.model._meta.verbose_name} to update was deleted "
+                    "meanwhile"
+                )
             for name, value in item.record.values.items():
                 if not self.model._meta.get_field(name).many_to_many:
                     setattr(obj, name, value)
@@ -388,38 +394,7 @@ class Writer:
 
     # -- many-to-many --------------------------------------------------------------
     def link_pks(self, rows: list[tuple[Record, Any]], *, replace: set[int]) -> None:
-        """Write many-to-many links in bulk through each through table.
-
-        A through table's foreign keys hold their targets' values: the pk, or a
-        `to_field` (read once per batch when it is not the pk).
-        """
-        for f in self.many:
-            through = f.remote_field.through
-            source, target = link_ends(f)
-            manager = through._base_manager.db_manager(self.using)
-            present = [(r, pk) for r, pk in rows if f.name in r.values]
-            if not present:
-                continue
-            source_of = self.source_values([pk for _, pk in present], source)
-            stale = [source_of[pk] for r, pk in present if id(r) in replace]
-            if stale:
-                manager.filter(**{f"{source.attname}__in": stale})._raw_delete(
-                    self.using
-                )
-            pairs = [
-                (source_of[pk], stored_value(target, t))
-                for r, pk in present
-                for t in dict.fromkeys(r.values[f.name])
-            ]
-            statements = LinkStatements(
-                through._meta.db_table, source.column, target.column, self.connection
-            )
-            with self.connection.cursor() as cursor:
-                statements.insert_rows(cursor, pairs)
-
-    def source_values(self, pks: list[Any], source: models.ForeignKey) -> dict:
-        """Return {pk: the value a through row stores for this row}."""
-        attname = source.target_field.attname
-        if source.target_field.primary_key:
-            return {pk: pk for pk in pks}
-        return dict(self.manager.filter(pk__in=pks).values_list("pk", attname))
+        """Write many-to-many links in bulk through each through table."""
+        write_links(
+            self.many, rows, replace=replace, manager=self.manager, using=self.using
+        )

@@ -345,3 +345,20 @@ def test_the_write_path_is_in_the_report(tmp_path):
     report = report_of(run("load_data", path, "--report", "json"))
     assert report["files"][0]["write_path"] == "sql"
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_the_save_path_pins_a_row_deleted_meanwhile_on_its_line(tmp_path, monkeypatch):
+    zoo.SavedTitle.objects.create(key="k1", title="old")
+    plan = Planner.plan
+
+    def deleting_plan(self, records):
+        result = plan(self, records)
+        zoo.SavedTitle.objects.all().delete()
+        return result
+
+    monkeypatch.setattr(Planner, "plan", deleting_plan)
+    path = write(tmp_path / "t.csv", "key,title\nk1,new\nk2,two\n")
+    result = run("load_data", path, "--model", "zoo.SavedTitle", "--on-error", "skip")
+    assert result.error == "1 row rejected", result
+    assert "t.csv:2" in result.stderr and "deleted meanwhile" in result.stderr
+    assert list(zoo.SavedTitle.objects.values_list("key", flat=True)) == ["k2"]
