@@ -2,7 +2,8 @@
 
 A 3-field key (the zoo's Reading: station, day, hour; unique_together) against the
 reference posts (key: slug), loaded into a fresh table and then again (every row
-found and unchanged), on one database. Usage:
+found and unchanged), on one database; and the save() path (the zoo's SavedTitle,
+whose save() is overridden) beside the same model written with --bulk. Usage:
 
     python bench/composite.py --posts DIR [--rows N] [--database-url URL]
 
@@ -60,14 +61,21 @@ def write_readings(path: Path, rows: int) -> None:
             writer.writerow([f"st{n % 50:02d}", day, hours % 24, f"{n % 1000}.25"])
 
 
+def write_titles(path: Path, rows: int) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["key", "title"])
+        writer.writerows([f"k{n}", f"title {n}"] for n in range(rows))
+
+
 def empty(env: dict[str, str]) -> None:
     code = (
         "from django.db import connection;"
         "from mysite.blog.models import Post, Tag;"
-        "from tests.zoo.models import Reading;"
+        "from tests.zoo.models import Reading, SavedTitle;"
         "Post.tags.through.objects.all().delete();"
         "Post.objects.all().delete(); Tag.objects.all().delete();"
-        "Reading.objects.all().delete()"
+        "Reading.objects.all().delete(); SavedTitle.objects.all().delete()"
     )
     manage(env, "shell", "-c", code)
 
@@ -90,6 +98,8 @@ def main() -> None:
     manage(env, "migrate", "--run-syncdb", "--noinput", "-v", "0")
     readings = scratch / "readings.csv"
     write_readings(readings, args.rows)
+    titles = scratch / "titles.csv"
+    write_titles(titles, args.rows)
     posts = scratch / "posts.csv"
     with open(args.posts / "posts.csv") as src, open(posts, "w") as dst:
         for number, line in enumerate(src):
@@ -113,6 +123,13 @@ def main() -> None:
             fresh, _ = rows_per_second(env, path, *extra)
             again, counts_again = rows_per_second(env, path, *extra)
             print(f"  {name:<26} {fresh:>9,.0f}  {again:>9,.0f}   ({counts_again})")
+        for name, extra in (
+            ("titles: save() per row", []),
+            ("titles: --bulk", ["--bulk"]),
+        ):
+            empty(env)
+            fresh, _ = rows_per_second(env, titles, "--model", "zoo.SavedTitle", *extra)
+            print(f"  {name:<26} {fresh:>9,.0f}")
 
 
 if __name__ == "__main__":
