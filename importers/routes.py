@@ -53,7 +53,7 @@ def save_hooks(model: type[models.Model]) -> list[str]:
         hooks.append(f"{label}.save()")
     for name, signal in (("pre_save", pre_save), ("post_save", post_save)):
         if signal.has_listeners(model):
-            hooks.append(f"{name} receivers")
+            hooks.append(f"{label}'s {name} receivers")
     return hooks
 
 
