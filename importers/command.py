@@ -450,14 +450,11 @@ class ImportCommand(BaseCommand):
             self.stdout.write("Dry run: nothing was written.")
 
     def print_write_path(self, file_report: Any) -> None:
-        """Say which path wrote the rows when it is not the plain fast one."""
-        path = file_report.write_path
-        if path and (
-            path != "sql"
-            or self.verbosity >= 2
-            or "not run" in (file_report.write_reason)
-        ):
-            self.stdout.write(f"  write path: {file_report.write_reason}")
+        """Say which path wrote the rows, and what it skipped, unless plain."""
+        path, skipped = file_report.write_path, file_report.write_skipped
+        if path and (path != "sql" or skipped or self.verbosity >= 2):
+            reason = "; ".join(filter(None, [file_report.write_reason, skipped]))
+            self.stdout.write(f"  write path: {reason}")
 
     def print_previews(self, previews: dict[str, list[dict[str, Any]]]) -> None:
         for action, items in previews.items():

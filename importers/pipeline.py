@@ -261,9 +261,8 @@ class ImportRun:
                 bulk=options.bulk or importer.bulk,
             )
             file_report.write_path = writer.route.path
-            file_report.write_reason = "; ".join(
-                filter(None, [writer.route.reason, writer.route.skipped])
-            )
+            file_report.write_reason = writer.route.reason
+            file_report.write_skipped = writer.route.skipped
             if self.progress is not None:
                 self.progress.start(source.name, source.size)
             try:

@@ -74,6 +74,8 @@ class FileReport:
     #: which write path ran ("sql", "orm", "save") and why, in one line
     write_path: str = ""
     write_reason: str = ""
+    #: what save() would have done that the path did not (--bulk), or ""
+    write_skipped: str = ""
 
     @property
     def rejected(self) -> int:
@@ -126,6 +128,7 @@ class FileReport:
             "committed_lines": [list(r) for r in self.committed],
             "write_path": self.write_path,
             "write_reason": self.write_reason,
+            "write_skipped": self.write_skipped,
             "aborted": self.aborted,
             "errors": [e.as_dict() for e in self.errors],
         }

@@ -224,7 +224,7 @@ def test_bulk_through_an_importer_attribute(tmp_path):
     report = run_import([(importer, path)])
     assert report.ok
     assert report.files[0].write_path == "sql"
-    assert "zoo.SavedTitle.save() not run" in report.files[0].write_reason
+    assert "zoo.SavedTitle.save() not run" in report.files[0].write_skipped
     assert zoo.SavedTitle.objects.get().title_length == 0
 
 
