@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from django.db import models
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from importers.registry import importer_for_model
 from mysite.blog.models import Author, Category, Post, Tag
@@ -413,3 +415,47 @@ def test_manage_py_load_data_of_every_zoo_model_twice(manage, tmp_path, fmt):
         oracle(case.model, case.rows)
     ended = window() + timedelta(seconds=1)
     assert snapshot(cases, started, ended) == imported
+
+
+# -- generated rows ------------------------------------------------------------------
+SKUS = st.text(alphabet="abcdef0123456789-", min_size=1, max_size=20)
+PRODUCTS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "sku": SKUS,
+            "country": st.sampled_from([None, 3, 250, 276]),
+            "label": st.sampled_from([None, "red", "blue", "green"]),
+            "tags": st.lists(st.sampled_from(["red", "blue", "green"]), unique=True),
+        }
+    ),
+    min_size=1,
+    max_size=30,
+    unique_by=lambda row: row["sku"],
+)
+
+
+@pytest.fixture
+def related():
+    related_rows()
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(rows=PRODUCTS, fmt=st.sampled_from(["csv", "jsonl"]))
+def test_generated_products_are_stored_as_save_stores_them(
+    tmp_path, related, rows, fmt
+):
+    case = Case(zoo.Product, rows)
+    clear([case])
+    path = write_file(tmp_path / f"products.{fmt}", rows, fmt)
+    started = window()
+    result = run("load_data", str(path), "--importer", zoo_name(zoo.Product))
+    assert result.error is None, result
+    imported = snapshot([case], started, window())
+    clear([case])
+    oracle(zoo.Product, rows)
+    assert snapshot([case], started, window()) == imported
+    clear([case])
