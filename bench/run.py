@@ -48,9 +48,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, default=BENCH / "out")
     parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
-    parser.add_argument(
-        "--make-posts", type=Path, default=REPO.parent / "shared/bench/make_posts.py"
-    )
+    parser.add_argument("--make-posts", type=Path, default=BENCH / "make_posts.py")
     options = parser.parse_args(argv)
     if options.quick:
         options.rows, options.runs, options.no_memory = 1000, 1, True

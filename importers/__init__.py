@@ -7,6 +7,9 @@ registry is still loading, and `manage.py --help` should not pay for the engine.
 from importlib import import_module
 from typing import Any
 
+# The one place the version is written: pyproject.toml reads it from this line.
+__version__ = "0.1.0"
+
 _PUBLIC = {
     "Importer": "importers.importer",
     "register": "importers.registry",

@@ -16,7 +16,7 @@ from django.db import connection
 from mysite.blog.factories import reseed
 
 ROOT = Path(__file__).resolve().parent.parent
-MAKE_POSTS = ROOT.parent / "shared" / "bench" / "make_posts.py"
+MAKE_POSTS = ROOT / "bench" / "make_posts.py"
 REFERENCE_ROWS = 2500
 
 
@@ -27,7 +27,7 @@ def _seeded_factories():
 
 @pytest.fixture(scope="session")
 def reference_data(tmp_path_factory) -> Path:
-    """The reference blog data set (make_posts.py), a few thousand posts with tags."""
+    """The reference blog data set of bench/make_posts.py, REFERENCE_ROWS posts."""
     out = tmp_path_factory.mktemp("reference")
     subprocess.run(
         [
