@@ -18,6 +18,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import sys
 import zipfile
 import zlib
@@ -30,6 +31,9 @@ from typing import Any, BinaryIO
 from importers.errors import SourceError
 
 CHUNK_SIZE = 1 << 17  # bytes decoded at a time: big for speed, small for memory
+MERGE = 16  # blank lines in a block worth merging (TextStream.blocks)
+# A run of "\n" (fast), a line with its end, or a run of other line ends.
+_LINES = re.compile(r"\n+|[^\r\n]+(?:\r?\n|\r)?|(?:\r?\n|\r)+")
 FORMATS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -174,10 +178,14 @@ class TextStream:
         return chain.from_iterable(self._blocks(max_line, newline))
 
     def blocks(
-        self, max_line: int | None = None, newline: str = ""
+        self, max_line: int | None = None, merge_blank: bool = False
     ) -> Iterator[list[str]]:
-        """Iterate over lists of lines (as lines() does), a block of text at a time."""
-        return self._blocks(max_line, newline)
+        """Iterate over lists of lines (as lines() does), a block of text at a time.
+
+        With `merge_blank`, a run of blank lines may come as one item, so a block
+        of them costs no step per line (line_count still counts every line).
+        """
+        return self._blocks(max_line, "", merge_blank)
 
     @property
     def line_count(self) -> int:
@@ -225,7 +233,9 @@ class TextStream:
         self._lines += text.count("\n")
         return text
 
-    def _blocks(self, max_line: int | None, newline: str) -> Iterator[list[str]]:
+    def _blocks(
+        self, max_line: int | None, newline: str, merge: bool = False
+    ) -> Iterator[list[str]]:
         """Yield the lines of the text, a block of them at a time."""
         rest, self._buffer, self._pos = self._buffer[self._pos :], "", 0
         pending: list[str] = []  # the start of a line that goes on in the next chunk
@@ -247,11 +257,15 @@ class TextStream:
             block = "".join([*pending, text[:cut]]) if pending else text[:cut]
             pending = [text[cut:]] if cut < len(text) else []
             size = len(text) - cut
-            yield self._split(block, max_line, newline)
+            yield self._split(block, max_line, newline, merge)
         if pending:
-            yield self._split("".join(pending), max_line, newline)
+            yield self._split("".join(pending), max_line, newline, merge)
 
-    def _split(self, block: str, max_line: int | None, newline: str) -> list[str]:
+    def _split(
+        self, block: str, max_line: int | None, newline: str, merge: bool = False
+    ) -> list[str]:
+        if merge and _blank_lines(block) >= MERGE:
+            return self._merge(block, max_line)
         if _plain(block) and (newline == "" or "\r" not in block):
             lines = block.splitlines(keepends=True)
         else:  # splitlines() would also split at "\f", "\x1c", "\u2028" ...
@@ -261,6 +275,19 @@ class TextStream:
                 if len(line) > max_line:
                     raise self._too_long(max_line, number)
         self._lines += len(lines)
+        return lines
+
+    def _merge(self, block: str, max_line: int | None) -> list[str]:
+        """Split a block at "\r\n", "\n" or "\r", each run of blank lines one item."""
+        lines = _LINES.findall(block)
+        if max_line is not None and len(block) > max_line:
+            number = self._lines
+            for line in lines:
+                blank = line[0] in "\r\n"
+                number += line_ends(line) if blank else 1
+                if not blank and len(line) > max_line:
+                    raise self._too_long(max_line, number)
+        self._lines += line_ends(block) + (block[-1] not in "\r\n")
         return lines
 
     def _too_long(self, limit: int, line: int) -> SourceError:
@@ -359,6 +386,14 @@ class TextStream:
         return ""
 
 
+def _blank_lines(text: str) -> int:
+    """Count (about) the blank lines in `text`, cheaply."""
+    count = text.count("\n\n")
+    if count < MERGE and "\r" in text:
+        count += text.count("\r\r") + text.count("\r\n\r\n")
+    return count
+
+
 def _plain(text: str) -> bool:
     """Tell whether "\\r", "\\n" and "\\r\\n" are the only line breaks in `text`."""
     if any(char in text for char in "\x0b\x0c\x1c\x1d\x1e"):
@@ -367,8 +402,11 @@ def _plain(text: str) -> bool:
 
 
 def line_ends(text: str) -> int:
-    """Count the line ends in `text`: "\\r\\n", "\\n" or "\\r"."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
+    """Count the line ends in `text`: "\r\n", "\n" or "\r"."""
+    count = text.count("\n")
+    if "\r" in text:
+        count += text.count("\r") - text.count("\r\n")
+    return count
 
 
 def _at_line(error: SourceError, line: int) -> SourceError:

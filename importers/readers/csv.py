@@ -23,7 +23,6 @@ from importers.sources import Source, TextStream, line_ends
 
 DELIMITERS = (",", ";", "\t", "|")  # sniffed in this order of preference
 _QUOTED = re.compile(r'"[^"]*"')
-SQUEEZE = 16  # blank lines in a block worth merging (see CSVReader._squeeze)
 
 
 class CSVReader(Reader):
@@ -38,17 +37,22 @@ class CSVReader(Reader):
         delimiter = self._delimiter(options.delimiter)
         text = source.text()
         self._end = 0  # the line where the last record read ends
-        self._squeezed = 0  # blank lines merged into the line before them (_squeeze)
-        blocks = text.blocks(max_line=options.record_size_limit)
+        self._merged = 0  # lines handed to the csv module (a merged run counts one)
+        self._merges: deque[tuple[int, int]] = deque()  # (_merged index, lines saved)
+        self._saved = 0  # lines saved by the merged runs the csv module has read
+        blocks = text.blocks(max_line=options.record_size_limit, merge_blank=True)
         lines = chain.from_iterable(self._feed(text, blocks))
         self._skipped = 0  # blank lines before the header
+        self._base = 0  # lines handed out before the header (a merged run is one)
         for first in lines:
             if first.strip():
                 break
             self._skipped += line_ends(first) or 1
+            self._base += 1
         else:
             raise self.error("the file is empty", code="empty")
-        self._squeezed = 0
+        self._offset(0)  # the runs merged before the header are in _skipped
+        self._saved = 0
         records = chain([first], lines)
         delimiter = delimiter or sniff(first)
         self._records = csv.reader(records, delimiter=delimiter, strict=True)
@@ -59,12 +63,12 @@ class CSVReader(Reader):
             raise self._csv_error(exc, self._skipped + 1) from None
         finally:
             csv.field_size_limit(previous)
-        self._end = self._skipped + self._squeezed + self._records.line_num
+        self._end = self._offset(self._records.line_num) + self._records.line_num
         self._check_header(self.columns)
 
     def __iter__(self) -> Iterator[Row]:
         records, width = self._records, len(self.columns or ())
-        offset = self._skipped + self._squeezed
+        offset = self._offset(records.line_num)
         limit, set_limit = self.options.field_size_limit, csv.field_size_limit
         last = self._end  # the last line read
         new = tuple.__new__  # Row(...) runs Python code, and this is the hot loop
@@ -79,7 +83,7 @@ class CSVReader(Reader):
                     continue
                 # A blank line, a record of several lines, or a ragged one; blank
                 # lines merged meanwhile are only ever read in such records.
-                offset = self._skipped + self._squeezed
+                offset = self._offset(records.line_num)
                 last = self._end = offset + records.line_num
                 if cells:  # a blank line has none
                     yield self._odd_row(line, last, cells, width)
@@ -90,13 +94,16 @@ class CSVReader(Reader):
 
     def _feed(
         self, text: TextStream, blocks: Iterator[list[str]]
-    ) -> Iterator[list[str]] | Iterator[Iterator[str]]:
+    ) -> Iterator[list[str]]:
         """Hand the csv module the lines, a block at a time, failing once the
         record being read is surely over the record size limit: the csv module
-        holds a record whole, so this bounds memory by the limit, not the file."""
+        holds a record whole, so this bounds memory by the limit, not the file.
+        A run of blank lines comes as one line (the csv module reads it the same:
+        one empty record, or the same characters in a quoted field); note where."""
         limit = self.options.record_size_limit
         held: deque[tuple[int, int]] = deque()  # (first line, characters to its end)
         total = 0  # characters handed out
+        lines = 0  # physical lines handed out
         for block in blocks:
             start = self._end + 1  # all lines so far are read: the record began here
             while len(held) > 1 and held[1][0] <= start:
@@ -106,30 +113,26 @@ class CSVReader(Reader):
                 message += " size limit, --max-record-size); is a quote left open?"
                 raise self.error(message, line=start, code="too_large")
             total += sum(map(len, block))
-            held.append((text.line_count - len(block) + 1, total))
-            blank = block.count("\n")
-            if blank < SQUEEZE:
-                blank += block.count("\r\n") + block.count("\r")
-            yield self._squeeze(block) if blank >= SQUEEZE else block
+            held.append((lines + 1, total))
+            if text.line_count - lines != len(block):  # runs of blank lines merged
+                self._merges.extend(
+                    (self._merged + index, saved)
+                    for index, line in enumerate(block, 1)
+                    if line[0] in "\r\n" and (saved := line_ends(line) - 1)
+                )
+            lines = text.line_count
+            self._merged += len(block)
+            yield block
             del block  # read: not to be held while the next one is split
 
-    def _squeeze(self, block: list[str]) -> Iterator[str]:
-        """Yield a block's lines, each run of blank lines as one line: the csv module
-        reads it the same (one empty record, or the same characters in a quoted
-        field) in one step instead of a step per line."""
-        run: list[str] = []
-        for line in block:
-            if line == "\n" or line == "\r\n" or line == "\r":
-                run.append(line)
-                continue
-            if run:
-                self._squeezed += len(run) - 1
-                yield "".join(run)
-                run = []
-            yield line
-        if run:
-            self._squeezed += len(run) - 1
-            yield "".join(run)
+    def _offset(self, line_num: int) -> int:
+        """Return what to add to the csv module's line_num for a physical line
+        number: the blank lines before the header, and the lines saved by the
+        merged runs it has read so far."""
+        merges, read = self._merges, self._base + line_num
+        while merges and merges[0][0] <= read:
+            self._saved += merges.popleft()[1]
+        return self._skipped + self._saved
 
     def _odd_row(self, line: int, last: int, cells: list[str], width: int) -> Row:
         """Check a record that spans several lines or is ragged."""
@@ -166,7 +169,7 @@ class CSVReader(Reader):
     def _csv_error(self, exc: csv.Error, start: int) -> SourceError:
         """Translate a csv.Error in the record starting on line `start`."""
         message = str(exc)
-        stop = self._skipped + self._squeezed + self._records.line_num  # parser's
+        stop = self._offset(self._records.line_num) + self._records.line_num
         if message.startswith("field larger than field limit"):
             limit = self.options.field_size_limit
             message = f"a field is longer than {limit:,} characters (the field size"
