@@ -16,7 +16,7 @@ import json
 import signal
 import sys
 import threading
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from .errors import SourceError
 from .importer import Importer
-from .options import MODES, ImportOptions
+from .options import LIMITS, MODES, ImportOptions, parse_size
 from .progress import ProgressBar
 from .results import Report, shorten
 
@@ -67,6 +67,22 @@ def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
     if isinstance(exc, Terminated):
         return "terminated (SIGTERM)", TERMINATED
     return "interrupted (Ctrl-C)", INTERRUPTED
+
+
+LIMIT_HELP = {
+    "max_field_size": "most characters in one cell or value",
+    "max_record_size": "most characters in one record (a CSV row, a JSON item)",
+    "max_file_size": "most bytes of a compressed file once unpacked, or of an "
+    ".xlsx copied aside from standard input or a .gz",
+}
+
+
+def size_argument(text: str) -> int:
+    """Parse a --max-...-size value for argparse (a bad one is a usage error)."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise ArgumentTypeError(str(exc)) from None
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -246,6 +262,14 @@ class ImportCommand(BaseCommand):
             metavar="N",
             help="read only the first N rows of each file",
         )
+        for option, (setting, default) in LIMITS.items():  # sizes keep memory bounded
+            read.add_argument(
+                f"--{option.replace('_', '-')}",
+                type=size_argument,
+                metavar="SIZE",
+                help=LIMIT_HELP[option]
+                + f" (default {setting} or {default >> 20:,}M; K, M, G suffixes)",
+            )
         read.add_argument(
             "--map",
             action="append",
@@ -325,6 +349,7 @@ class ImportCommand(BaseCommand):
             format=options.get("format"),
             encoding=options.get("encoding"),
             delimiter=options.get("delimiter"),
+            **{name: options.get(name) for name in LIMITS},
             null_values=tuple(options.get("null_values") or ()),
             date_formats=tuple(options.get("date_formats") or ()),
             datetime_formats=tuple(options.get("datetime_formats") or ()),

@@ -1,16 +1,63 @@
 """What one import run is asked to do: the command's options as one frozen value.
 
 The command parses its options into `ImportOptions`; the engine reads only this,
-never `**kwargs`.
+never `**kwargs`. The size limits that keep memory and disk bounded on a hostile
+file come from the options, else from a setting, else from the defaults here.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importers.readers.base import ReadOptions
+
 MODES = ("create", "upsert", "update", "skip")
 ON_ERROR = ("abort", "skip")
+# option name -> (setting, default). Characters for a field and a record: 32 Mi
+# characters admit real documents in a cell while the worst case (the csv module
+# holds a field as 4 bytes a character) stays near 250 MB. Bytes for a file once
+# decompressed, or copied aside to be seekable (.xlsx from stdin or .xlsx.gz).
+LIMITS = {
+    "max_field_size": ("IMPORTERS_MAX_FIELD_SIZE", 32 << 20),
+    "max_record_size": ("IMPORTERS_MAX_RECORD_SIZE", 64 << 20),
+    "max_file_size": ("IMPORTERS_MAX_FILE_SIZE", 4 << 30),
+}
+_SIZE = re.compile(r"\s*(\d+)\s*([kmgt]?)(?:i?b)?\s*", re.IGNORECASE)
+
+
+def parse_size(text: str | int) -> int:
+    """Parse a size such as 1048576, "64M" or "4 GiB" (K, M, G, T are powers of
+    1024); a ValueError names what was expected."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = text
+    elif isinstance(text, str) and (match := _SIZE.fullmatch(text)):
+        digits, unit = match.groups()
+        value = int(digits) << (10 * " kmgt".index(unit.lower() or " "))
+    else:
+        raise ValueError(f"expected a size such as 1048576, 64M or 4G, not {text!r}")
+    if value < 1:
+        raise ValueError(f"a size must be positive, not {text!r}")
+    return value
+
+
+def setting_limit(name: str) -> int:
+    """Return a limit's setting (IMPORTERS_MAX_...), else its default."""
+    setting, default = LIMITS[name]
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        value = getattr(settings, setting, None)
+    except ImproperlyConfigured:  # settings not configured: the engine still works
+        value = None
+    if value is None:
+        return default
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{setting}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -32,6 +79,9 @@ class ImportOptions:
     format: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    max_field_size: int | None = None  # None: the setting, else LIMITS' default
+    max_record_size: int | None = None
+    max_file_size: int | None = None
     null_values: tuple[str, ...] = ()
     date_formats: tuple[str, ...] = ()
     datetime_formats: tuple[str, ...] = ()
@@ -52,6 +102,20 @@ class ImportOptions:
             raise ValueError(f"on_error must be one of {', '.join(ON_ERROR)}")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+
+    def read_options(self) -> ReadOptions:
+        """Return how to read a file: the delimiter and the size limits."""
+        return ReadOptions(
+            delimiter=self.delimiter,
+            field_size_limit=self.size_limit("max_field_size"),
+            record_size_limit=self.size_limit("max_record_size"),
+            file_size_limit=self.size_limit("max_file_size"),
+        )
+
+    def size_limit(self, name: str) -> int:
+        """Return a size limit: this option, else its setting, else the default."""
+        value = getattr(self, name)
+        return setting_limit(name) if value is None else value
 
     @property
     def stops_at_first_error(self) -> bool:

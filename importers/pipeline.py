@@ -24,7 +24,7 @@ from .importer import Importer
 from .mapping import map_columns
 from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
-from .readers import ReadOptions, Row, reader_for
+from .readers import Row, reader_for
 from .results import FileReport, Report, RowError
 from .sources import open_source
 from .validation import Record, Rejected, Validator
@@ -180,13 +180,15 @@ class ImportRun:
             )
             yield Opened(path.name, None, rows, None, lambda: 0)
             return
-        options = self.options
+        options, read = self.options, self.options.read_options()
         with open_source(
-            path, encoding=options.encoding, format=options.format, stdin=self.stdin
+            path,
+            encoding=options.encoding,
+            format=options.format,
+            stdin=self.stdin,
+            max_size=read.file_size_limit,
         ) as source:
-            reader = reader_for(source)(
-                source, ReadOptions(delimiter=options.delimiter)
-            )
+            reader = reader_for(source)(source, read)
             yield Opened(
                 source.name, source.size, iter(reader), reader.columns, source.position
             )

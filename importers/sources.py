@@ -2,8 +2,9 @@
 
     FILE | "-"  ->  sources.py  ->  readers/  ->  pipeline.py  ->  ...
 
-`open_source()` decompresses .gz/.bz2/.xz/.zip on the fly, tells the format from the
-extension and counts the bytes read for a progress bar. `Source.text()` decodes in
+`open_source()` decompresses .gz/.bz2/.xz/.zip on the fly (at most `max_size` bytes:
+a decompression bomb ends in a clear error), tells the format from the extension and
+counts the bytes read for a progress bar. `Source.text()` decodes in
 large chunks, so `csv.reader` runs at full speed over it, and strictly: a BOM is
 dropped, and a byte invalid in the encoding (or a NUL) is a `SourceError` naming its
 line, never a silent U+FFFD. Plain Python: no Django here.
@@ -17,6 +18,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import sys
 import zipfile
 import zlib
@@ -29,6 +31,9 @@ from typing import Any, BinaryIO
 from importers.errors import SourceError
 
 CHUNK_SIZE = 1 << 17  # bytes decoded at a time: big for speed, small for memory
+MERGE = 16  # blank lines in a block worth merging (TextStream.blocks)
+# A run of "\n" (fast), a line with its end, or a run of other line ends.
+_LINES = re.compile(r"\n+|[^\r\n]+(?:\r?\n|\r)?|(?:\r?\n|\r)+")
 FORMATS = {
     ".csv": "csv",
     ".txt": "csv",
@@ -102,8 +107,10 @@ def open_source(
     encoding: str | None = None,
     format: str | None = None,
     stdin: BinaryIO | None = None,
+    max_size: int | None = None,
 ) -> Source:
-    """Open a file, or standard input for "-", for a reader."""
+    """Open a file, or standard input for "-", for a reader; a compressed file
+    that unpacks to more than `max_size` bytes is a SourceError when read."""
     encoding = _codec_name(encoding)
     format = format.lower().lstrip(".") if format else None
     name = os.fsdecode(path)
@@ -126,9 +133,10 @@ def open_source(
         if extension in DECOMPRESSORS:
             stream = DECOMPRESSORS[extension](file)
             source._handles.append(stream)
-            stream, extension = _Guarded(stream, name), os.path.splitext(base)[1]
+            stream = _Guarded(stream, name, max_size)
+            extension = os.path.splitext(base)[1]
         elif extension == ".zip":
-            stream, member = _open_zip(file, name, source._handles)
+            stream, member = _open_zip(file, name, source._handles, max_size)
             extension = os.path.splitext(member.lower())[1]
             size = source.size  # the central directory after the member is not read
             source._tell = lambda: size if stream.done else file.tell()
@@ -168,6 +176,21 @@ class TextStream:
         line; memory holds a block and the longest line.
         """
         return chain.from_iterable(self._blocks(max_line, newline))
+
+    def blocks(
+        self, max_line: int | None = None, merge_blank: bool = False
+    ) -> Iterator[list[str]]:
+        """Iterate over lists of lines (as lines() does), a block of text at a time.
+
+        With `merge_blank`, a run of blank lines may come as one item, so a block
+        of them costs no step per line (line_count still counts every line).
+        """
+        return self._blocks(max_line, "", merge_blank)
+
+    @property
+    def line_count(self) -> int:
+        """Return how many lines were handed out so far."""
+        return self._lines
 
     def read(self, size: int = -1) -> str:
         """Return up to `size` characters (all the rest if negative); "" at the end."""
@@ -210,14 +233,16 @@ class TextStream:
         self._lines += text.count("\n")
         return text
 
-    def _blocks(self, max_line: int | None, newline: str) -> Iterator[list[str]]:
+    def _blocks(
+        self, max_line: int | None, newline: str, merge: bool = False
+    ) -> Iterator[list[str]]:
         """Yield the lines of the text, a block of them at a time."""
         rest, self._buffer, self._pos = self._buffer[self._pos :], "", 0
         pending: list[str] = []  # the start of a line that goes on in the next chunk
         size = 0
         for text in chain([rest], self._chunks):
             if not isinstance(text, str):  # the text ended with an error
-                raise text(self._lines + _line_ends("".join(pending)) + 1)
+                raise text(self._lines + line_ends("".join(pending)) + 1)
             if not text:
                 continue
             cut = text.rfind("\n") + 1
@@ -232,11 +257,15 @@ class TextStream:
             block = "".join([*pending, text[:cut]]) if pending else text[:cut]
             pending = [text[cut:]] if cut < len(text) else []
             size = len(text) - cut
-            yield self._split(block, max_line, newline)
+            yield self._split(block, max_line, newline, merge)
         if pending:
-            yield self._split("".join(pending), max_line, newline)
+            yield self._split("".join(pending), max_line, newline, merge)
 
-    def _split(self, block: str, max_line: int | None, newline: str) -> list[str]:
+    def _split(
+        self, block: str, max_line: int | None, newline: str, merge: bool = False
+    ) -> list[str]:
+        if merge and _blank_lines(block) >= MERGE:
+            return self._merge(block, max_line)
         if _plain(block) and (newline == "" or "\r" not in block):
             lines = block.splitlines(keepends=True)
         else:  # splitlines() would also split at "\f", "\x1c", "\u2028" ...
@@ -248,9 +277,23 @@ class TextStream:
         self._lines += len(lines)
         return lines
 
+    def _merge(self, block: str, max_line: int | None) -> list[str]:
+        """Split a block at "\r\n", "\n" or "\r", each run of blank lines one item."""
+        lines = _LINES.findall(block)
+        if max_line is not None and len(block) > max_line:
+            number = self._lines
+            for line in lines:
+                blank = line[0] in "\r\n"
+                number += line_ends(line) if blank else 1
+                if not blank and len(line) > max_line:
+                    raise self._too_long(max_line, number)
+        self._lines += line_ends(block) + (block[-1] not in "\r\n")
+        return lines
+
     def _too_long(self, limit: int, line: int) -> SourceError:
         return SourceError(
-            f"line {line} is longer than {limit:,} characters (the record size limit)",
+            f"line {line} is longer than {limit:,} characters"
+            " (the record size limit, --max-record-size)",
             name=self.name,
             line=line,
             code="too_large",
@@ -343,6 +386,14 @@ class TextStream:
         return ""
 
 
+def _blank_lines(text: str) -> int:
+    """Count (about) the blank lines in `text`, cheaply."""
+    count = text.count("\n\n")
+    if count < MERGE and "\r" in text:
+        count += text.count("\r\r") + text.count("\r\n\r\n")
+    return count
+
+
 def _plain(text: str) -> bool:
     """Tell whether "\\r", "\\n" and "\\r\\n" are the only line breaks in `text`."""
     if any(char in text for char in "\x0b\x0c\x1c\x1d\x1e"):
@@ -350,9 +401,12 @@ def _plain(text: str) -> bool:
     return text.isascii() or not any(char in text for char in "\x85\u2028\u2029")
 
 
-def _line_ends(text: str) -> int:
-    """Count the line ends in `text`: "\\r\\n", "\\n" or "\\r"."""
-    return text.count("\n") + text.count("\r") - text.count("\r\n")
+def line_ends(text: str) -> int:
+    """Count the line ends in `text`: "\r\n", "\n" or "\r"."""
+    count = text.count("\n")
+    if "\r" in text:
+        count += text.count("\r") - text.count("\r\n")
+    return count
 
 
 def _at_line(error: SourceError, line: int) -> SourceError:
@@ -384,7 +438,9 @@ def _open_file(name: str) -> BinaryIO:
         raise SourceError(message, name=name, code="unreadable") from None
 
 
-def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
+def _open_zip(
+    file: BinaryIO, name: str, handles: list[Any], max_size: int | None
+) -> tuple[Any, str]:
     """Return a stream of the one file in a zip archive, and that file's name."""
     try:
         archive = zipfile.ZipFile(file)
@@ -415,34 +471,52 @@ def _open_zip(file: BinaryIO, name: str, handles: list[Any]) -> tuple[Any, str]:
             f"cannot read the zip: {exc}", name=name, code="corrupt"
         ) from None
     handles.append(stream)
-    return _Guarded(stream, name), members[0].filename
+    return _Guarded(stream, name, max_size), members[0].filename
 
 
 class _Guarded:
-    """A decompressing byte stream on which corrupt data is a SourceError."""
+    """A decompressing byte stream on which corrupt data, or more than `limit`
+    bytes, is a SourceError."""
 
-    def __init__(self, raw: BinaryIO, name: str) -> None:
+    def __init__(self, raw: BinaryIO, name: str, limit: int | None = None) -> None:
         self._raw = raw
         self._name = name
+        self._limit = limit
+        self.count = 0  # bytes read
         self.done = False  # read to the end
 
     def read(self, size: int = -1) -> bytes:
+        if self._limit is not None and (size < 0 or size > self._limit):
+            size = self._limit + 1  # never unpack much more than the limit
         try:
             data = self._raw.read(size)
-            self.done = self.done or (not data and size != 0)
-            return data
         except _CORRUPT as exc:
             raise SourceError(
                 f"the compressed data is truncated or corrupt ({exc})",
                 name=self._name,
                 code="corrupt",
             ) from None
+        self.done = self.done or (not data and size != 0)
+        self.count += len(data)
+        if self._limit is not None and self.count > self._limit:
+            raise too_big(self._name, self._limit, "unpacks to")
+        return data
 
     def readable(self) -> bool:
         return True
 
     def close(self) -> None:
         self._raw.close()
+
+
+def too_big(name: str, limit: int, what: str) -> SourceError:
+    """Return the error of a file over the file size limit (a decompression bomb?)."""
+    return SourceError(
+        f"the file {what} more than {limit:,} bytes (the file size limit, "
+        "--max-file-size)",
+        name=name,
+        code="too_large",
+    )
 
 
 class _Counter:

@@ -32,8 +32,9 @@ class ReadOptions:
     """How to read a file, and the limits that keep memory bounded."""
 
     delimiter: str | None = None  # CSV: None to sniff it from the header line
-    field_size_limit: int = 1 << 20  # characters in one cell or string value
-    record_size_limit: int = 4 << 20  # characters in one CSV record, JSON item or line
+    field_size_limit: int = 32 << 20  # characters in one cell or string value
+    record_size_limit: int = 64 << 20  # characters in one CSV record, JSON item, line
+    file_size_limit: int = 4 << 30  # bytes decompressed, or copied to be seekable
 
 
 DEFAULT_OPTIONS = ReadOptions()

@@ -229,12 +229,14 @@ def _check_size(reader: Reader, value: Any, size: int, line: int, what: str) -> 
     field size limit (looked for only in records that could hold one)."""
     options = reader.options
     if size > options.record_size_limit:
-        limit = f"{options.record_size_limit:,} characters (the record size limit)"
+        limit = f"{options.record_size_limit:,} characters"
+        limit += " (the record size limit, --max-record-size)"
         raise reader.error(
             f"{what} is longer than {limit}", line=line, code="too_large"
         )
     if size > options.field_size_limit and _longest(value) > options.field_size_limit:
-        limit = f"{options.field_size_limit:,} characters (the field size limit)"
+        limit = f"{options.field_size_limit:,} characters"
+        limit += " (the field size limit, --max-field-size)"
         message = f"{what} holds a value longer than {limit}"
         raise reader.error(message, line=line, code="too_large")
 
