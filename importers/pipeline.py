@@ -13,14 +13,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 from django.db import Error, connections, models, transaction
 
 from .converters import ConvertOptions
-from .errors import SourceError
-from .errorsfile import ErrorsFile
-from .importer import Importer
+from .errors import ConfigurationError, SourceError
+from .errorsfile import ErrorsFile, check_path
+from .importer import Importer, key_problem, lookup_problem
 from .mapping import map_columns
 from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
@@ -94,6 +95,7 @@ class Setup:
 
     @classmethod
     def build(cls, importer: type[Importer], options: ImportOptions) -> Setup:
+        check_options(importer, options)
         key = options.key if options.key is not None else importer.get_key()
         mode = options.mode or ("upsert" if key else "create")
         if mode != "create" and not key:
@@ -111,6 +113,23 @@ class Setup:
             m2m_separator=importer.m2m_separator,
         )
         return cls(importer(), key, mode, convert_options)
+
+
+def check_options(importer: type[Importer], options: ImportOptions) -> None:
+    """Refuse a --key or --lookup the model cannot honour, before reading a row."""
+    model = importer.model
+    if options.key is not None:
+        problem = key_problem(model, options.key)
+        if problem:
+            raise ConfigurationError(
+                f"--key {','.join(options.key)}: {problem}", code="invalid_key"
+            )
+    for name, attr in options.lookups.items():
+        problem = lookup_problem(model, name, attr)
+        if problem:
+            raise ConfigurationError(
+                f"--lookup {name}={attr}: {problem}", code="invalid_lookup"
+            )
 
 
 class ImportRun:
@@ -137,10 +156,20 @@ class ImportRun:
             if importer not in self.setups:
                 self.setups[importer] = Setup.build(importer, options)
         if options.errors_file:
+            check_path(
+                Path(options.errors_file),
+                inputs=[
+                    Path(path)
+                    for _, path in jobs
+                    if isinstance(path, str | Path) and str(path) != "-"
+                ],
+                overwrite=options.overwrite_errors_file,
+            )
             self.errors_file = ErrorsFile(
                 options.errors_file,
                 raw=options.keep_raw_errors,
                 several_files=len(jobs) > 1,
+                overwrite=options.overwrite_errors_file,
             )
         try:
             with ExitStack() as stack:
