@@ -15,7 +15,7 @@ from django.db import connections, models
 from django.db.models import Q
 
 from .importer import Importer
-from .keys import KeyIndex
+from .keys import KeyIndex, KeySet
 from .results import RowError
 from .statements import KeyProbe
 from .validation import Record
@@ -47,10 +47,10 @@ class SeenKeys:
     def __init__(self) -> None:
         self.indexes: dict[Hashable, KeyIndex] = {}
         # dry run: (model, field name) -> keys the run would have created
-        self.pending: dict[tuple[Any, str], set[Any]] = {}
+        self.pending: dict[tuple[Any, str], KeySet] = {}
 
-    def pending_for(self, model: Any, attr: str) -> set[Any]:
-        return self.pending.setdefault((model, attr), set())
+    def pending_for(self, model: Any, attr: str) -> KeySet:
+        return self.pending.setdefault((model, attr), KeySet())
 
     def first_lines(
         self, space: Hashable, keys: list[Any], lines: list[int]
@@ -116,8 +116,37 @@ class Planner:
 
     def key_of(self, values: dict[str, Any]) -> Any:
         if len(self.key) == 1:
-            return comparable(values[self.key[0]])
-        return tuple(comparable(values[name]) for name in self.key)
+            return comparable(values.get(self.key[0]))
+        return tuple(comparable(values.get(name)) for name in self.key)
+
+    def without_key(self, records: list[Record], plan: BatchPlan) -> list[Record]:
+        """Set apart records whose key is empty: NULL never matches a stored row.
+
+        In --mode create they are created (NULLs are distinct in a unique index);
+        in every mode that finds rows by key they are row errors, since each run
+        would otherwise add the same row again.
+        """
+        keyed = []
+        for record in records:
+            key = self.key_of(record.values)
+            if key is not None and not (isinstance(key, tuple) and None in key):
+                keyed.append(record)
+            elif self.mode == "create":
+                plan.creates.append(record)
+            else:
+                plan.rejected.append(
+                    (
+                        record,
+                        self.error(
+                            record,
+                            f"the key ({self.key_label}) is empty, so this row could "
+                            "never be found again and each run would add it anew; "
+                            "fill it, or use --mode create to add such rows",
+                            "null_key",
+                        ),
+                    )
+                )
+        return keyed
 
     def error(self, record: Record, message: str, code: str) -> RowError:
         column = self.columns.get(self.key[0]) if self.key else None
@@ -139,6 +168,7 @@ class Planner:
             if self.uniques:
                 self.check_uniques(plan)
             return plan
+        records = self.without_key(records, plan)
         keys = [self.key_of(record.values) for record in records]
         earlier_lines = self.seen.first_lines(
             self.model, keys, [record.line for record in records]
@@ -178,8 +208,6 @@ class Planner:
                     )
                 else:
                     plan.creates.append(record)
-                    if self.pending is not None:
-                        self.pending.add(key)
             elif self.mode == "create":
                 plan.rejected.append(
                     (
@@ -202,6 +230,9 @@ class Planner:
                     plan.unchanged.append(record)
         if self.uniques:
             self.check_uniques(plan)
+        if self.pending is not None:
+            new_keys = [self.key_of(r.values) for r in plan.creates]
+            self.pending.update([k for k in new_keys if k is not None])
         return plan
 
     def check_uniques(self, plan: BatchPlan) -> None:

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import models
 
+from .keys import KeySet
+
 #: remembered related rows per relation before the memory is dropped and refilled
 CACHE_LIMIT = 200_000
 
@@ -26,7 +28,7 @@ class RelatedRows:
         using: str,
         create_missing: bool,
         dry_run: bool,
-        pending: set[Any] | None = None,
+        pending: KeySet | None = None,
     ) -> None:
         self.field = field
         self.model: type[models.Model] = field.related_model
@@ -35,7 +37,7 @@ class RelatedRows:
         self.create_missing = create_missing
         self.dry_run = dry_run
         # In a dry run, keys an earlier file of the same run would have created.
-        self.pending = pending if pending is not None else set()
+        self.pending = pending
         self.found: dict[Any, models.Model] = {}
         self.created = 0
 
@@ -56,10 +58,18 @@ class RelatedRows:
             self.found.update(self.fetch(unknown))
             missing = unknown.difference(self.found)
             if missing and self.pending:
+                ordered = list(missing)
+                would_exist = [
+                    k
+                    for k, hit in zip(
+                        ordered, self.pending.contains(ordered), strict=True
+                    )
+                    if hit
+                ]
                 self.found.update(
-                    {k: self.model(**{self.attr: k}) for k in missing & self.pending}
+                    {k: self.model(**{self.attr: k}) for k in would_exist}
                 )
-                missing -= self.pending
+                missing.difference_update(would_exist)
             if missing and self.create_missing:
                 self.found.update(self.create(missing))
         found = self.found
