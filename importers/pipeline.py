@@ -12,7 +12,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -243,7 +243,7 @@ class ImportRun:
             validator = Validator(
                 setup.importer,
                 column_map,
-                setup.convert_options,
+                replace(setup.convert_options, json_text=positional),
                 file=source.name,
                 lookups=options.lookups,
                 using=options.database,
@@ -430,8 +430,8 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 
 def shown_value(value: Any) -> Any:
     """Name related rows as a file names them: by natural key, else by pk."""
-    if isinstance(value, list):
-        return [shown_value(v) for v in value]
+    if isinstance(value, list):  # related rows (never recursive: JSON may be deep)
+        return [shown_value(v) if isinstance(v, models.Model) else v for v in value]
     if isinstance(value, models.Model):
         natural_key = getattr(value, "natural_key", None)
         if callable(natural_key):
