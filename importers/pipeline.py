@@ -22,7 +22,7 @@ from .converters import ConvertOptions
 from .errors import ConfigurationError, SourceError
 from .errorsfile import ErrorsFile, check_path
 from .importer import Importer, key_problem, lookup_problem
-from .mapping import map_columns
+from .mapping import KeyResolver, map_columns
 from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
 from .readers import ReadOptions, Row, reader_for
@@ -118,7 +118,7 @@ class Setup:
 def check_options(importer: type[Importer], options: ImportOptions) -> None:
     """Refuse a --key or --lookup the model cannot honour, before reading a row."""
     model = importer.model
-    if options.key is not None:
+    if options.key:  # () asks for no key: every row is created
         problem = key_problem(model, options.key)
         if problem:
             raise ConfigurationError(
@@ -221,25 +221,27 @@ class ImportRun:
                 rows = itertools.islice(rows, options.limit)
             headers = source.columns
             positional = headers is not None
-            if headers is None:
-                first = next(rows, None)
-                if first is None:
-                    raise SourceError(
-                        "no records to import", name=source.name, code="no_rows"
-                    )
-                headers = list(first.cells) if isinstance(first.cells, dict) else []
-                rows = itertools.chain([first], rows)
+            # Objects (JSON) are each read by their own keys: no header to check.
             column_map = map_columns(
                 importer,
-                headers,
+                headers or [],
                 file=source.name,
                 extra_map=options.column_map,
                 ignore_nonexistent=options.ignore_nonexistent,
-                needs_required=setup.mode in ("create", "upsert", "skip"),
-                key=setup.key if setup.mode != "create" else (),
+                needs_required=positional
+                and setup.mode in ("create", "upsert", "skip"),
+                key=setup.key if positional and setup.mode != "create" else (),
                 positional=positional,
             )
-            fields = list(column_map.sources)
+            keys = None
+            if positional:
+                fields = list(column_map.sources)
+            else:
+                keys = KeyResolver(
+                    importer, file=source.name, extra_map=options.column_map
+                )
+                fields = [f.name for f in importer.get_fields()]
+                headers = []
             validator = Validator(
                 setup.importer,
                 column_map,
@@ -250,6 +252,7 @@ class ImportRun:
                 dry_run=options.dry_run,
                 ignore_unknown=options.ignore_nonexistent,
                 seen=self.seen,
+                keys=keys,
             )
             planner = Planner(
                 importer,
@@ -261,6 +264,7 @@ class ImportRun:
                 file=source.name,
                 columns=column_map.columns,
                 seen=self.seen,
+                ragged=not positional,
             )
             writer = Writer(
                 importer.model,
@@ -271,7 +275,7 @@ class ImportRun:
                 defaults={
                     k: v
                     for k, v in importer.defaults.items()
-                    if k not in column_map.sources
+                    if not positional or k not in column_map.sources
                 },
                 file=source.name,
                 native=options.native,
@@ -367,9 +371,10 @@ class ImportRun:
     def reject(self, file_report: FileReport, entry: Rejected, headers: list) -> None:
         file_report.add_rejected(entry.errors)
         if self.errors_file is not None:
+            columns = list(entry.cells) if isinstance(entry.cells, dict) else headers
             self.errors_file.add(
                 file=file_report.name,
-                columns=[str(h) for h in headers],
+                columns=[str(h) for h in columns],
                 cells=entry.cells,
                 line=entry.line,
                 error="; ".join(

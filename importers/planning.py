@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.fields import AutoFieldMixin
 
 from .importer import Importer
 from .keys import KeyIndex, KeySet
@@ -84,8 +85,11 @@ class Planner:
         file: str,
         columns: dict[str, str],
         seen: SeenKeys,
+        ragged: bool = False,
     ) -> None:
         self.model = importer.model
+        self.ragged = ragged
+        self.defaults = importer.defaults
         self.mode = mode
         self.key = key
         self.using = using
@@ -165,6 +169,8 @@ class Planner:
         plan = BatchPlan()
         if not self.key:
             plan.creates = records
+            if self.ragged:
+                self.fill_defaults(plan)
             if self.uniques:
                 self.check_uniques(plan)
             return plan
@@ -226,14 +232,74 @@ class Planner:
                 changed = self.changes(record.values, row, links.get(row["pk"], {}))
                 if changed:
                     plan.updates.append(Change(record, row["pk"], changed))
+                    if self.ragged:
+                        self.keep_stored(record, row)
                 else:
                     plan.unchanged.append(record)
+        if self.ragged:
+            self.fill_defaults(plan)
         if self.uniques:
             self.check_uniques(plan)
         if self.pending is not None:
             new_keys = [self.key_of(r.values) for r in plan.creates]
             self.pending.update([k for k in new_keys if k is not None])
         return plan
+
+    def keep_stored(self, record: Record, row: dict[str, Any]) -> None:
+        """Give an update the stored value of each field its object omits.
+
+        A missing key is not a value (an explicit null is): the row keeps what it
+        has, so the writer, which updates every field of the file, writes it back.
+        """
+        values = record.values
+        for f in self.concrete:
+            if f.name in values:
+                continue
+            stored = row[f.attname]
+            if f.is_relation and stored is not None:
+                stored = f.related_model(**{f.target_field.attname: stored})
+            values[f.name] = stored
+
+    def fill_defaults(self, plan: BatchPlan) -> None:
+        """Give a new row the default of each field its object omits, as save() does.
+
+        The importer's `defaults` first, else the model field's; a field with
+        neither that cannot be null makes the row an error.
+        """
+        refused = set()
+        for record in plan.creates:
+            values = record.values
+            for f in self.concrete:
+                if f.name in values:
+                    continue
+                if f.name in self.defaults:
+                    value = self.defaults[f.name]
+                elif f.primary_key and isinstance(f, AutoFieldMixin):
+                    continue
+                else:
+                    value = f.get_default()
+                if value is None and not f.null:
+                    refused.add(id(record))
+                    plan.rejected.append(
+                        (
+                            record,
+                            RowError(
+                                file=self.file,
+                                line=record.line,
+                                index=record.index,
+                                column=self.columns.get(f.name, f.name),
+                                value=None,
+                                message=f"the object has no {f.name!r} and the "
+                                "field has no default: "
+                                + str(f.error_messages["null"]),
+                                code="required",
+                            ),
+                        )
+                    )
+                    break
+                values[f.name] = value
+        if refused:
+            plan.creates = [r for r in plan.creates if id(r) not in refused]
 
     def check_uniques(self, plan: BatchPlan) -> None:
         """Reject rows whose other unique fields clash inside the file or with rows."""
