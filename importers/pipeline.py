@@ -333,11 +333,16 @@ class ImportRun:
             first = min(rejected, key=lambda r: (r.line, r.index or 0))
             self.reject(file_report, first, headers)
             raise ImportAborted(str(first.errors[0]), first.errors[0])
-        if not options.dry_run:
+        written = [*plan.creates, *(change.record for change in plan.updates)]
+        if options.dry_run:
+            validator.create_related(written)  # counts what a real run would create
+        else:
             if options.atomic:
+                validator.create_related(written)
                 refused = writer.write(plan)
             else:
                 with transaction.atomic(using=options.database):
+                    validator.create_related(written)
                     refused = writer.write(plan)
                     if refused and options.stops_at_first_error:
                         # Abort: this batch is not committed, as if it failed whole.

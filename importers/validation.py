@@ -369,6 +369,20 @@ class Validator:
                         ),
                     )
 
+    def create_related(self, records: list[Record]) -> None:
+        """Create the missing related rows (create_missing) these records name."""
+        for name, related in self.relations.items():
+            if not related.placeholders:
+                continue
+            objs: list[Any] = []
+            for record in records:
+                value = record.values.get(name)
+                if isinstance(value, list):
+                    objs.extend(v for v in value if v.pk is None)
+                elif value is not None and value.pk is None:
+                    objs.append(value)
+            related.create(objs)
+
     def run_hooks(self, record: Record, rejected: dict) -> None:
         """Run `clean_<field>` then `clean`, as Django forms do."""
         values = record.values
