@@ -27,6 +27,7 @@ from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
 from .readers import ReadOptions, Row, reader_for
 from .results import FileReport, Report, RowError
+from .rules import DeclaredRules
 from .sources import open_source
 from .validation import Record, Rejected, Validator
 from .writers import Writer
@@ -266,6 +267,14 @@ class ImportRun:
                 seen=self.seen,
                 ragged=not positional,
             )
+            rules = DeclaredRules(
+                importer,
+                using=options.database,
+                dry_run=options.dry_run,
+                file=source.name,
+                columns=validator.columns,
+                seen=self.seen,
+            )
             writer = Writer(
                 importer.model,
                 using=options.database,
@@ -286,7 +295,13 @@ class ImportRun:
                 for batch in batched(rows, options.batch_size):
                     try:
                         self.import_batch(
-                            batch, file_report, validator, planner, writer, headers
+                            batch,
+                            file_report,
+                            validator,
+                            planner,
+                            rules,
+                            writer,
+                            headers,
                         )
                     except database_errors(options.database) as exc:
                         # Not a row's fault (the writer pins those on rows): a
@@ -321,6 +336,7 @@ class ImportRun:
         file_report: FileReport,
         validator: Validator,
         planner: Planner,
+        rules: DeclaredRules,
         writer: Writer,
         headers: list[str],
     ) -> None:
@@ -328,6 +344,7 @@ class ImportRun:
         file_report.rows += len(batch)
         records, rejected = validator.validate(batch)
         plan = planner.plan(records)
+        rules.check(plan)
         rejected += [Rejected(r.line, r.index, [e], r.cells) for r, e in plan.rejected]
         if rejected and options.stops_at_first_error:
             first = min(rejected, key=lambda r: (r.line, r.index or 0))
