@@ -46,6 +46,88 @@ def checked_constraints(model: type[models.Model]) -> list[models.BaseConstraint
     ]
 
 
+class Unsupported(Exception):
+    """A condition the Python evaluator does not know: ask the database."""
+
+
+COMPARISONS = {
+    "exact": lambda a, b: a == b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+}
+
+
+def evaluate(condition: Any, instance: models.Model) -> bool | None:
+    """Evaluate a Q of plain comparisons on an instance, with SQL's NULL logic.
+
+    Covers field <op> value / F(field), `in`, `isnull`, AND / OR / NOT: what check
+    constraints usually say. Anything else raises Unsupported, and the caller asks
+    the database as Django's `Q.check()` does (a query per row).
+    """
+    if isinstance(condition, Q):
+        results = [evaluate(child, instance) for child in condition.children]
+        if condition.connector == Q.AND:
+            value: bool | None = (
+                False if False in results else (None if None in results else True)
+            )
+        else:
+            value = True if True in results else (None if None in results else False)
+        if condition.negated:
+            value = None if value is None else not value
+        return value
+    if not isinstance(condition, tuple) or len(condition) != 2:
+        raise Unsupported
+    lookup, right = condition
+    name, _, op = lookup.partition("__")
+    op = op or "exact"
+    left = operand(models.F(name), instance)
+    if op == "isnull":
+        if not isinstance(right, bool):
+            raise Unsupported
+        return (left is None) is right
+    if op == "in":
+        # Django's `in` drops None from the list (NULL never equals anything).
+        values = [v for v in (operand(v, instance) for v in right) if v is not None]
+        return None if left is None else left in values
+    compare = COMPARISONS.get(op)
+    if compare is None:
+        raise Unsupported
+    right = operand(right, instance)
+    if left is None or right is None:
+        return None
+    try:
+        return bool(compare(left, right))
+    except TypeError:
+        raise Unsupported from None
+
+
+def operand(value: Any, instance: models.Model) -> Any:
+    if isinstance(value, models.F):
+        if "__" in value.name:
+            raise Unsupported
+        try:
+            field = instance._meta.get_field(value.name)
+        except Exception:
+            raise Unsupported from None
+        if field.is_relation or not field.concrete:
+            raise Unsupported
+        return getattr(instance, field.attname)
+    if isinstance(value, models.Model) or hasattr(value, "resolve_expression"):
+        raise Unsupported
+    return value
+
+
+def condition_holds(condition: Q, instance: models.Model, using: str) -> bool | None:
+    """Return a condition's value for an instance: in Python, else by a query."""
+    try:
+        return evaluate(condition, instance)
+    except Unsupported:
+        against = instance._get_field_expression_map(meta=instance._meta)
+        return condition.check(against, using=using)
+
+
 class DeclaredRules:
     """Check planned creates and updates against the model's own rules."""
 
@@ -68,6 +150,12 @@ class DeclaredRules:
         self.cleans = overrides_clean(self.model)
         self.constraints = checked_constraints(self.model) if dry_run else []
         self.active = self.cleans or bool(self.constraints)
+        # Unique on fields: one query per batch (check_repeats), not one per row.
+        self.batched = [
+            c
+            for c in self.constraints
+            if isinstance(c, UniqueConstraint) and c.fields and not c.expressions
+        ]
         self.many = {f.name for f in self.model._meta.many_to_many}
 
     def check(self, plan: BatchPlan) -> None:
@@ -115,11 +203,29 @@ class DeclaredRules:
             except ValidationError as exc:
                 errors += self.row_errors(record, exc)
         for constraint in self.constraints:
+            if constraint in self.batched:
+                continue  # checked for the whole batch in check_repeats
             try:
-                constraint.validate(self.model, instance, using=self.using)
+                if isinstance(constraint, CheckConstraint):
+                    self.check_condition(constraint, instance)
+                else:
+                    constraint.validate(self.model, instance, using=self.using)
             except ValidationError as exc:
                 errors += self.row_errors(record, exc)
         return errors
+
+    def check_condition(self, constraint: CheckConstraint, instance: Any) -> None:
+        """Validate a CheckConstraint as Django does; in Python when it can."""
+        try:
+            value = evaluate(constraint.condition, instance)
+        except Unsupported:
+            constraint.validate(self.model, instance, using=self.using)
+            return
+        if value is False:  # NULL passes, as in SQL
+            raise ValidationError(
+                constraint.get_violation_error_message(),
+                code=constraint.violation_error_code,
+            )
 
     def check_repeats(
         self,
@@ -127,22 +233,39 @@ class DeclaredRules:
         plan: BatchPlan,
         refused: set[int],
     ) -> None:
-        """Reject rows repeating a conditional unique value met earlier in the run."""
+        """Reject rows whose conditional unique value is stored or met earlier."""
         opts = self.model._meta
-        for constraint in self.constraints:
-            if not isinstance(constraint, UniqueConstraint) or not constraint.fields:
-                continue
+        manager = self.model._base_manager.db_manager(self.using)
+        for constraint in self.batched:
             attnames = [opts.get_field(name).attname for name in constraint.fields]
             candidates = []
             for record, instance in pairs:
                 values = tuple(getattr(instance, a) for a in attnames)
                 if None in values or id(record) in refused:
                     continue
-                if constraint.condition is not None and not self.holds(
-                    constraint.condition, instance
+                if constraint.condition is not None and not condition_holds(
+                    constraint.condition, instance, self.using
                 ):
                     continue
-                candidates.append((record, values))
+                candidates.append((record, values, instance.pk))
+            stored = manager.filter(
+                constraint.condition or Q(),
+                **{f"{attnames[0]}__in": {v[0] for _, v, _ in candidates}},
+            ).values_list(*attnames, "pk")
+            owners: dict[tuple, set] = {}
+            for row in stored:
+                owners.setdefault(tuple(row[:-1]), set()).add(row[-1])
+            message = constraint.get_violation_error_message()
+            kept = []
+            for record, values, pk in candidates:
+                if owners.get(values, set()) - {pk}:
+                    refused.add(id(record))
+                    plan.rejected.append(
+                        (record, self.error(record, message, "unique"))
+                    )
+                else:
+                    kept.append((record, values))
+            candidates = kept
             earlier = self.seen.first_lines(
                 (self.model, constraint.name),
                 [values for _, values in candidates],
@@ -152,17 +275,12 @@ class DeclaredRules:
                 if line is None:
                     continue
                 refused.add(id(record))
-                message = constraint.get_violation_error_message()
                 plan.rejected.append(
                     (
                         record,
                         self.error(record, f"{message} (as line {line})", "unique"),
                     )
                 )
-
-    def holds(self, condition: Q, instance: models.Model) -> bool:
-        against = instance._get_field_expression_map(meta=self.model._meta)
-        return condition.check(against, using=self.using)
 
     def row_errors(self, record: Record, exc: ValidationError) -> list[RowError]:
         found = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db.models import F, Q
 
 from tests.zoo.models import Checked, Member, Period
 
@@ -78,3 +79,24 @@ def test_clean_sees_the_stored_values_on_update(tmp_path):
     assert result.returncode == 1
     assert "The period ends before it starts." in result.stderr
     assert str(Period.objects.get().start) == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        Q(low__lte=F("high")),
+        Q(low__lt=5) | ~Q(high__gte=3),
+        Q(low__in=[1, 2, None]),
+        Q(low__isnull=True) | Q(high__exact=F("low")),
+        Q(low__gt=F("high"), high__gte=0),
+    ],
+)
+@pytest.mark.parametrize(("low", "high"), [(1, 2), (5, 1), (3, 3), (None, 2)])
+def test_the_python_evaluation_agrees_with_the_database(condition, low, high):
+    from importers.rules import evaluate
+
+    instance = Checked(key="k", low=low, high=high)
+    against = instance._get_field_expression_map(meta=Checked._meta)
+    in_database = condition.check(against)  # NULL passes, as CheckConstraint does
+    value = evaluate(condition, instance)
+    assert (value is not False) == in_database
