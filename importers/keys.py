@@ -3,9 +3,10 @@
 Duplicate keys inside the files are found across a whole run, and a dry run must
 remember the keys it would have created (a later file may name them), so something
 is kept per row. A dict or set of keys costs ~130-250 bytes a row; this keeps a
-16-byte digest of each key (and, for duplicates, the 4-byte line it was first met
-on) in sorted numpy runs, merged as they grow (like an LSM tree) so adding a batch
-stays O(batch log n): 20 bytes a row for `KeyIndex`, 16 for `KeySet`.
+16-byte digest of each key and the 4-byte line it was first met on (its top bit
+marks a row a dry run would have created) in sorted numpy runs, merged as they
+grow (like an LSM tree) so adding a batch stays O(batch log n): 20 bytes a row,
+real run or dry run.
 
 The digest is exact for integers that fit in 64 bits (the integer itself) and
 otherwise BLAKE2b-128 of a canonical, typed byte encoding of the key (`encode`), so
@@ -64,45 +65,61 @@ def digests(keys: Sequence[Hashable]) -> np.ndarray:
     return np.frombuffer(buffer, dtype=DIGEST).copy()
 
 
-class _SortedRuns:
-    """Sorted runs of digests (with a payload column), merged as they grow."""
+#: the top bit of a stored line: the key's row would have been created (dry run)
+MARK = np.uint32(1 << 31)
+
+
+def merge(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two sorted runs without sorting again (no n-sized index array)."""
+    (a_keys, a_lines), (b_keys, b_lines) = a, b
+    at = np.searchsorted(a_keys, b_keys, side="right")
+    at += np.arange(len(b_keys), dtype=at.dtype)
+    keys = np.empty(len(a_keys) + len(b_keys), dtype=a_keys.dtype)
+    lines = np.empty(len(keys), dtype=a_lines.dtype)
+    from_a = np.ones(len(keys), dtype=bool)
+    from_a[at] = False
+    keys[at] = b_keys
+    keys[from_a] = a_keys
+    lines[at] = b_lines
+    lines[from_a] = a_lines
+    return keys, lines
+
+
+class KeyIndex:
+    """Remember keys with the line (< 2**31) they were first met on; tell repeats.
+
+    A dry run also marks the keys whose rows it would have created (`mark`), so a
+    later file naming them finds them (`marked`) without a second set of keys.
+    """
 
     def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted digests, lines)
 
     def __len__(self) -> int:
         return sum(len(found) for found, _ in self.runs)
 
     def lookup(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (hit mask, index of the hit in its run, -1 if none) per digest."""
+        """Return (hit mask, stored line with its mark, -1 if none) per digest."""
         hit = np.zeros(len(wanted), dtype=bool)
         payload = np.full(len(wanted), -1, dtype=np.int64)
         for stored, lines in self.runs:
             position = np.searchsorted(stored, wanted)
             position[position == len(stored)] = 0
             new_hit = (stored[position] == wanted) & ~hit
-            if lines is not None:
-                payload[new_hit] = lines[position[new_hit]]
+            payload[new_hit] = lines[position[new_hit]]
             hit |= new_hit
         return hit, payload
 
-    def add(self, found: np.ndarray, lines: np.ndarray | None) -> None:
+    def add(self, found: np.ndarray, lines: np.ndarray) -> None:
         order = np.argsort(found, kind="stable")
-        run = (found[order], None if lines is None else lines[order])
+        run = (found[order], lines[order])
+        del order
         # Merge while the newest run is at least as large as the one before it.
         while self.runs and len(self.runs[-1][0]) <= len(run[0]):
-            older = self.runs.pop()
-            merged = np.concatenate([older[0], run[0]])
-            order = np.argsort(merged, kind="stable")
-            merged_lines = (
-                None if run[1] is None else np.concatenate([older[1], run[1]])[order]
-            )
-            run = (merged[order], merged_lines)
+            run = merge(self.runs.pop(), run)
         self.runs.append(run)
-
-
-class KeyIndex(_SortedRuns):
-    """Remember keys with the line (< 2**32) they were first met on; tell repeats."""
 
     def first_lines(
         self, keys: Sequence[Hashable], lines: Sequence[int]
@@ -115,6 +132,7 @@ class KeyIndex(_SortedRuns):
         at = np.asarray(lines, dtype=np.uint32)
         hit, earlier = self.lookup(found)
         earlier[~hit] = -1
+        earlier[hit] &= ~np.int64(MARK)
         # Repeats inside the batch point at the first of their group.
         order = np.argsort(found, kind="stable")
         ordered = found[order]
@@ -132,24 +150,23 @@ class KeyIndex(_SortedRuns):
             self.add(found[new], at[new])
         return [None if e < 0 else int(e) for e in earlier]
 
-
-class KeySet(_SortedRuns):
-    """A set of keys at 16 bytes each: what a dry run would have created."""
-
-    def update(self, keys: Sequence[Hashable]) -> None:
+    def mark(self, keys: Sequence[Hashable]) -> None:
+        """Mark keys met before as rows a dry run would have created."""
         if not keys:
             return
-        found = np.unique(digests(keys))
-        hit, _ = self.lookup(found)
-        if (~hit).any():
-            self.add(found[~hit], None)
+        wanted = digests(keys)
+        for stored, lines in self.runs:
+            position = np.searchsorted(stored, wanted)
+            position[position == len(stored)] = 0
+            hit = stored[position] == wanted
+            lines[position[hit]] |= MARK
 
-    def contains(self, keys: Sequence[Hashable]) -> list[bool]:
-        """Return, per key, whether it is in the set."""
+    def marked(self, keys: Sequence[Hashable]) -> list[bool]:
+        """Return, per key, whether it was marked."""
         if not keys or not self.runs:
             return [False] * len(keys)
-        hit, _ = self.lookup(digests(keys))
-        return hit.tolist()
+        hit, payload = self.lookup(digests(keys))
+        return (hit & ((payload & np.int64(MARK)) != 0)).tolist()
 
     def __bool__(self) -> bool:
         return bool(self.runs)

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.db.models.fields import AutoFieldMixin
 
 from .importer import Importer
-from .keys import KeyIndex, KeySet
+from .keys import KeyIndex
 from .results import RowError
 from .statements import KeyProbe
 from .validation import Record
@@ -47,11 +47,13 @@ class SeenKeys:
 
     def __init__(self) -> None:
         self.indexes: dict[Hashable, KeyIndex] = {}
-        # dry run: (model, field name) -> keys the run would have created
-        self.pending: dict[tuple[Any, str], KeySet] = {}
+        # dry run: (model, field name) -> the index marking keys it would create
+        self.pending: dict[tuple[Any, str], KeyIndex] = {}
 
-    def pending_for(self, model: Any, attr: str) -> KeySet:
-        return self.pending.setdefault((model, attr), KeySet())
+    def pending_for(self, model: Any, attr: str) -> KeyIndex:
+        """Return the model's key index, where a dry run marks what it creates."""
+        index = self.indexes.setdefault(model, KeyIndex())
+        return self.pending.setdefault((model, attr), index)
 
     def first_lines(
         self, space: Hashable, keys: list[Any], lines: list[int]
@@ -242,7 +244,7 @@ class Planner:
             self.check_uniques(plan)
         if self.pending is not None:
             new_keys = [self.key_of(r.values) for r in plan.creates]
-            self.pending.update([k for k in new_keys if k is not None])
+            self.pending.mark([k for k in new_keys if k is not None])
         return plan
 
     def keep_stored(self, record: Record, row: dict[str, Any]) -> None:

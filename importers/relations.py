@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from .keys import KeySet
+from .keys import KeyIndex
 
 #: remembered related rows per relation before the memory is dropped and refilled
 CACHE_LIMIT = 200_000
@@ -28,7 +28,7 @@ class RelatedRows:
         using: str,
         create_missing: bool,
         dry_run: bool,
-        pending: KeySet | None = None,
+        pending: KeyIndex | None = None,
     ) -> None:
         self.field = field
         self.model: type[models.Model] = field.related_model
@@ -65,7 +65,7 @@ class RelatedRows:
                 would_exist = [
                     k
                     for k, hit in zip(
-                        ordered, self.pending.contains(ordered), strict=True
+                        ordered, self.pending.marked(ordered), strict=True
                     )
                     if hit
                 ]

@@ -5,7 +5,7 @@ from datetime import UTC
 
 import pytest
 
-from importers.keys import KeyIndex, KeySet
+from importers.keys import KeyIndex
 
 
 def test_new_keys_are_none_and_repeats_name_the_first_line():
@@ -64,9 +64,9 @@ def test_distinct_keys_are_never_repeats(a, b):
     index = KeyIndex()
     assert index.first_lines([a, b], [2, 3]) == [None, None]
     assert index.first_lines([b, a], [4, 5]) == [3, 2]
-    keys = KeySet()
-    keys.update([a])
-    assert keys.contains([a, b]) == [True, False]
+    index.mark([a])
+    assert index.marked([a, b]) == [True, False]
+    assert index.first_lines([a], [6]) == [2]  # the mark is not part of the line
 
 
 def test_equal_values_are_one_key():
@@ -80,14 +80,19 @@ def test_equal_values_are_one_key():
     assert index.first_lines([utc, paris], [4, 5]) == [None, 4]
 
 
-def test_a_key_set_agrees_with_a_set():
+def test_marks_agree_with_a_set():
     rng = random.Random(7)
-    keys, expected = KeySet(), set()
+    index, met, marked = KeyIndex(), set(), set()
+    line = 1
     for _ in range(200):
         batch = [rng.randrange(-3000, 3000) for _ in range(rng.randrange(1, 40))]
         probe = [rng.randrange(-3000, 3000) for _ in range(20)]
-        assert keys.contains(probe) == [k in expected for k in probe]
-        keys.update(batch)
-        expected.update(batch)
-    assert len(keys) == len(expected)
-    assert sum(found.nbytes for found, _ in keys.runs) == 16 * len(expected)
+        assert index.marked(probe) == [k in marked for k in probe]
+        index.first_lines(batch, list(range(line, line + len(batch))))
+        line += len(batch)
+        met.update(batch)
+        chosen = batch[::2]
+        index.mark(chosen)
+        marked.update(chosen)
+    assert len(index) == len(met)
+    assert sum(k.nbytes + v.nbytes for k, v in index.runs) == 20 * len(met)
