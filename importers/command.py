@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from .errors import SourceError
+from .errors import ConfigurationError, SourceError
 from .importer import Importer
 from .options import LIMITS, MODES, ImportOptions, parse_size
 from .progress import ProgressBar
@@ -211,6 +211,12 @@ class ImportCommand(BaseCommand):
             "'line' and 'error' columns",
         )
         errors.add_argument(
+            "--overwrite-errors-file",
+            action="store_true",
+            help="replace the --errors-file if it exists (by default an existing "
+            "file is refused); the file is written only when a row is rejected",
+        )
+        errors.add_argument(
             "--keep-raw-errors",
             action="store_true",
             help="in --errors-file, keep cells that start with = + - @ "
@@ -361,6 +367,7 @@ class ImportCommand(BaseCommand):
             key=tuple(k.strip() for k in key.split(",")) if key else None,
             ignore_nonexistent=options["ignorenonexistent"],
             errors_file=options.get("errors_file"),
+            overwrite_errors_file=options.get("overwrite_errors_file", False),
             preview=options["preview"],
             keep_raw_errors=options["keep_raw_errors"],
             explicit_pk=options.get("explicit_pk", False),
@@ -405,6 +412,8 @@ class ImportCommand(BaseCommand):
         run = ImportRun(import_options, progress=progress, stdin=sys.stdin.buffer)
         try:
             report = run.execute(jobs)
+        except ConfigurationError as exc:
+            raise CommandError(str(exc), returncode=USAGE) from None
         except SourceError as exc:
             raise CommandError(
                 self.failure(str(exc), import_options, run.report), returncode=FAILED

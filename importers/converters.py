@@ -8,6 +8,7 @@ a `ValidationError` with Django's code and message, made by `convert_error`.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
@@ -17,6 +18,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core import validators as dv
@@ -46,6 +48,8 @@ class ConvertOptions:
     true_values: frozenset[str] = TRUE_VALUES
     false_values: frozenset[str] = FALSE_VALUES
     m2m_separator: str = ";"
+    #: cells are text (CSV, spreadsheets): a JSONField's cell is JSON to parse
+    json_text: bool = False
 
     def __post_init__(self) -> None:
         both = {v.lower() for v in self.true_values}
@@ -86,6 +90,8 @@ def build_converter(
     kind = _kind_of(field)
     if kind is None:  # Django's own clean() runs the choices and validators
         from_str = from_other = _generic(field)
+        if options.json_text and isinstance(field, models.JSONField):
+            from_str = _json_text(field, from_other)
         check, containers = None, isinstance(field, models.JSONField)
     else:
         from_str, from_other, covered = kind(field, options)
@@ -580,21 +586,62 @@ def _generic(field) -> Converter:
             return field.clean(_plain_json(value) if plain_json else value, None)
         except ValidationError as error:
             _raise(_own(field, error))
+        except RecursionError:
+            raise _too_deep() from None
         except PROBLEMS:
             raise _invalid(field, value) from None
 
     return convert
 
 
+def _json_text(field, convert: Converter) -> Converter:
+    """Parse a text cell as JSON first, as Django's forms.JSONField does."""
+
+    def from_text(value):
+        try:
+            parsed = json.loads(value, cls=field.decoder)
+        except json.JSONDecodeError:
+            raise convert_error("Enter a valid JSON.", "invalid") from None
+        except RecursionError:
+            raise _too_deep() from None
+        return convert(parsed)
+
+    return from_text
+
+
+def _too_deep() -> ValidationError:
+    return convert_error("the JSON value is nested too deeply", "too_deep")
+
+
 def _plain_json(value):
-    """Turn the JSON reader's Decimals into floats, which json.dumps can write."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, list):
-        return [_plain_json(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain_json(item) for key, item in value.items()}
-    return value
+    """Turn the JSON reader's Decimals into floats, which json.dumps can write.
+
+    Iterative, so a deeply nested document is copied without recursion.
+    """
+    todo: list[tuple[Any, Any]] = []
+
+    def plain(item):
+        if isinstance(item, Decimal):
+            return float(item)
+        if isinstance(item, list):
+            copy: Any = [None] * len(item)
+        elif isinstance(item, dict):
+            copy = {}
+        else:
+            return item
+        todo.append((item, copy))
+        return copy
+
+    result = plain(value)
+    while todo:
+        source, copy = todo.pop()
+        if isinstance(source, list):
+            for i, item in enumerate(source):
+                copy[i] = plain(item)
+        else:
+            for key, item in source.items():
+                copy[key] = plain(item)
+    return result
 
 
 _KINDS = {

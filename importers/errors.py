@@ -33,3 +33,10 @@ class SourceError(Exception):
 
     def __repr__(self) -> str:
         return f"SourceError({str(self)!r}, code={self.code!r})"
+
+
+class ConfigurationError(SourceError):
+    """The run asks for something the model cannot do (a key, a lookup, a path).
+
+    Raised before any row is read; a command reports it as a usage error.
+    """

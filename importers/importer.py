@@ -41,6 +41,50 @@ def fillable_pk(model: type[models.Model]) -> bool:
     """
     pk = model._meta.pk
     return not isinstance(pk, AutoFieldMixin) and pk.editable and not pk.auto_created
+def key_problem(model: type[models.Model], key: Sequence[str]) -> str | None:
+    """Return why `key` cannot identify a row of `model`, or None if it can.
+
+    A key is the primary key, a unique field, or a set of fields unique together
+    without a condition: anything else could match several rows.
+    """
+    opts = model._meta
+    for name in key:
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            return f"{name!r} is not a field of {opts.label}"
+        if field.many_to_many:
+            return f"{name!r} is a many-to-many field, not a column"
+        if not field.concrete:
+            return f"{name!r} is not a column of {opts.label} (a relation's other side)"
+    names = tuple(opts.get_field(name).name for name in key)
+    if names == (opts.pk.name,) or names in unique_field_sets(model):
+        return None
+    return (
+        f"{', '.join(names)} is not unique in {opts.label}, so it could match "
+        "several rows: name a unique field or a UniqueConstraint's fields"
+    )
+
+
+def lookup_problem(model: type[models.Model], name: str, attr: str) -> str | None:
+    """Return why related rows of field `name` cannot be found by `attr`, or None."""
+    opts = model._meta
+    try:
+        relation = opts.get_field(name)
+    except FieldDoesNotExist:
+        return f"{name!r} is not a field of {opts.label}"
+    if not relation.is_relation or relation.auto_created:  # reverse: not a column
+        return f"{name!r} is not a relation of {opts.label}"
+    related = relation.related_model._meta
+    try:
+        target = related.get_field(attr)
+    except FieldDoesNotExist:
+        return f"{attr!r} is not a field of {related.label}"
+    if not target.concrete or target.many_to_many:
+        return f"{related.label}.{attr} is not a column (a relation's other side)"
+    if not (target.unique or target.primary_key):
+        return f"{related.label}.{attr} is not unique, so it cannot name one row"
+    return None
 
 
 def default_key(model: type[models.Model]) -> tuple[str, ...]:
@@ -179,36 +223,16 @@ class Importer:
                 raise ImproperlyConfigured(
                     f"{where}.key cannot be a many-to-many field."
                 )
-        key = cls.get_key()
-        if (
-            cls.key is not None
-            and key not in unique_field_sets(model)
-            and key != (opts.pk.name,)
-        ):
-            raise ImproperlyConfigured(
-                f"{where}.key {key} is not unique in {opts.label}: declare a unique "
-                "field or a UniqueConstraint, so existing rows can be found."
-            )
+        problem = key_problem(model, cls.get_key()) if cls.key is not None else None
+        if problem:
+            raise ImproperlyConfigured(f"{where}.key: {problem}.")
         for alias, name in cls.columns.items():
             field(f"columns[{alias!r}]", name)
         for name, attr in cls.lookups.items():
-            rel = field("lookups", name)
-            if not rel.is_relation:
-                raise ImproperlyConfigured(
-                    f"{where}.lookups names {name!r}, which is not a relation."
-                )
-            try:
-                target = rel.related_model._meta.get_field(attr)
-            except FieldDoesNotExist:
-                raise ImproperlyConfigured(
-                    f"{where}.lookups[{name!r}] names {attr!r}, which is not a field "
-                    f"of {rel.related_model._meta.label}."
-                ) from None
-            if not (target.unique or target.primary_key):
-                raise ImproperlyConfigured(
-                    f"{where}.lookups[{name!r}]: {rel.related_model._meta.label}."
-                    f"{attr} is not unique, so it cannot name one row."
-                )
+            field("lookups", name)
+            problem = lookup_problem(model, name, attr)
+            if problem:
+                raise ImproperlyConfigured(f"{where}.lookups[{name!r}]: {problem}.")
         for name in cls.create_missing:
             if not field("create_missing", name).is_relation:
                 raise ImproperlyConfigured(

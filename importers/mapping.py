@@ -52,6 +52,60 @@ def field_aliases(
     return aliases
 
 
+def unknown_column(
+    importer: type[Importer],
+    aliases: dict[str, str],
+    header: str,
+    *,
+    file: str,
+    line: int | None,
+) -> SourceError:
+    """Return the error for a column (or JSON key) that names no field."""
+    hint = difflib.get_close_matches(normalize(header), list(aliases), n=1)
+    suggestion = f"; did you mean {aliases[hint[0]]!r}?" if hint else ""
+    return SourceError(
+        f"column {header!r} matches no field of {importer.model._meta.label}"
+        f"{suggestion} (use --ignorenonexistent to skip unknown columns)",
+        name=file,
+        line=line,
+        column=header,
+        code="unknown_column",
+    )
+
+
+class KeyResolver:
+    """Match each JSON object's own keys to fields (objects may be ragged).
+
+    An object is read by its keys, not by the first object's: a key that names a
+    field fills it wherever it appears, and an object that omits a key leaves that
+    field out of its record (see planning.Planner.complete).
+    """
+
+    def __init__(
+        self, importer: type[Importer], *, file: str, extra_map: dict[str, str]
+    ) -> None:
+        self.importer = importer
+        self.file = file
+        self.aliases = field_aliases(importer, importer.get_fields(), extra_map)
+
+    def field_of(self, key: str) -> str | None:
+        return self.aliases.get(normalize(key))
+
+    def unknown(self, key: str, line: int | None) -> SourceError:
+        return unknown_column(
+            self.importer, self.aliases, key, file=self.file, line=line
+        )
+
+    def duplicate(self, first: str, second: str, name: str, line: int) -> SourceError:
+        return SourceError(
+            f"keys {first!r} and {second!r} both fill field {name!r}",
+            name=self.file,
+            line=line,
+            column=second,
+            code="duplicate_column",
+        )
+
+
 def is_required(field: models.Field, importer: type[Importer]) -> bool:
     """Return whether a new row cannot be created without this field's column."""
     if field.many_to_many or field.name in importer.defaults:
@@ -84,15 +138,8 @@ def map_columns(
             if ignore_nonexistent or not str(header).strip():
                 ignored.append(header)
                 continue
-            hint = difflib.get_close_matches(normalize(header), list(aliases), n=1)
-            suggestion = f"; did you mean {aliases[hint[0]]!r}?" if hint else ""
-            raise SourceError(
-                f"column {header!r} matches no field of {importer.model._meta.label}"
-                f"{suggestion} (use --ignorenonexistent to skip unknown columns)",
-                name=file,
-                line=1 if positional else None,
-                column=header,
-                code="unknown_column",
+            raise unknown_column(
+                importer, aliases, header, file=file, line=1 if positional else None
             )
         if name in sources:
             raise SourceError(

@@ -92,6 +92,7 @@ class ImportOptions:
     ignore_nonexistent: bool = False
     # reporting
     errors_file: Path | None = None
+    overwrite_errors_file: bool = False  # else an existing errors file is refused
     preview: int = 10
     keep_raw_errors: bool = False
 

@@ -12,20 +12,22 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 from django.db import Error, connections, models, transaction
 
 from .converters import ConvertOptions
-from .errors import SourceError
-from .errorsfile import ErrorsFile
-from .importer import Importer
-from .mapping import map_columns
+from .errors import ConfigurationError, SourceError
+from .errorsfile import ErrorsFile, check_path
+from .importer import Importer, key_problem, lookup_problem
+from .mapping import KeyResolver, map_columns
 from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
 from .readers import Row, reader_for
 from .results import FileReport, Report, RowError
+from .rules import DeclaredRules
 from .sources import open_source
 from .validation import Record, Rejected, Validator
 from .writers import Writer
@@ -94,6 +96,7 @@ class Setup:
 
     @classmethod
     def build(cls, importer: type[Importer], options: ImportOptions) -> Setup:
+        check_options(importer, options)
         if options.key is not None:
             key = options.key
         elif options.explicit_pk:
@@ -124,6 +127,23 @@ class Setup:
         return cls(importer(), key, mode, convert_options)
 
 
+def check_options(importer: type[Importer], options: ImportOptions) -> None:
+    """Refuse a --key or --lookup the model cannot honour, before reading a row."""
+    model = importer.model
+    if options.key:  # () asks for no key: every row is created
+        problem = key_problem(model, options.key)
+        if problem:
+            raise ConfigurationError(
+                f"--key {','.join(options.key)}: {problem}", code="invalid_key"
+            )
+    for name, attr in options.lookups.items():
+        problem = lookup_problem(model, name, attr)
+        if problem:
+            raise ConfigurationError(
+                f"--lookup {name}={attr}: {problem}", code="invalid_lookup"
+            )
+
+
 class ImportRun:
     """The state of one run across its files: keys seen, errors file, report."""
 
@@ -148,10 +168,20 @@ class ImportRun:
             if importer not in self.setups:
                 self.setups[importer] = Setup.build(importer, options)
         if options.errors_file:
+            check_path(
+                Path(options.errors_file),
+                inputs=[
+                    Path(path)
+                    for _, path in jobs
+                    if isinstance(path, str | Path) and str(path) != "-"
+                ],
+                overwrite=options.overwrite_errors_file,
+            )
             self.errors_file = ErrorsFile(
                 options.errors_file,
                 raw=options.keep_raw_errors,
                 several_files=len(jobs) > 1,
+                overwrite=options.overwrite_errors_file,
             )
         try:
             with ExitStack() as stack:
@@ -205,36 +235,39 @@ class ImportRun:
                 rows = itertools.islice(rows, options.limit)
             headers = source.columns
             positional = headers is not None
-            if headers is None:
-                first = next(rows, None)
-                if first is None:
-                    raise SourceError(
-                        "no records to import", name=source.name, code="no_rows"
-                    )
-                headers = list(first.cells) if isinstance(first.cells, dict) else []
-                rows = itertools.chain([first], rows)
             importer = type(setup.importer)
+            # Objects (JSON) are each read by their own keys: no header to check.
             column_map = map_columns(
                 importer,
-                headers,
+                headers or [],
                 file=source.name,
                 extra_map=options.column_map,
                 ignore_nonexistent=options.ignore_nonexistent,
-                needs_required=setup.mode in ("create", "upsert", "skip"),
-                key=setup.key if setup.mode != "create" else (),
+                needs_required=positional
+                and setup.mode in ("create", "upsert", "skip"),
+                key=setup.key if positional and setup.mode != "create" else (),
                 positional=positional,
             )
-            fields = list(column_map.sources)
+            keys = None
+            if positional:
+                fields = list(column_map.sources)
+            else:
+                keys = KeyResolver(
+                    importer, file=source.name, extra_map=options.column_map
+                )
+                fields = [f.name for f in importer.get_fields()]
+                headers = []
             validator = Validator(
                 setup.importer,
                 column_map,
-                setup.convert_options,
+                replace(setup.convert_options, json_text=positional),
                 file=source.name,
                 lookups=options.lookups,
                 using=options.database,
                 dry_run=options.dry_run,
                 ignore_unknown=options.ignore_nonexistent,
                 seen=self.seen,
+                keys=keys,
             )
             planner = Planner(
                 importer,
@@ -246,6 +279,15 @@ class ImportRun:
                 file=source.name,
                 columns=column_map.columns,
                 seen=self.seen,
+                ragged=not positional,
+            )
+            rules = DeclaredRules(
+                importer,
+                using=options.database,
+                dry_run=options.dry_run,
+                file=source.name,
+                columns=validator.columns,
+                seen=self.seen,
             )
             writer = Writer(
                 importer.model,
@@ -256,7 +298,7 @@ class ImportRun:
                 defaults={
                     k: v
                     for k, v in importer.defaults.items()
-                    if k not in column_map.sources
+                    if not positional or k not in column_map.sources
                 },
                 file=source.name,
                 native=options.native,
@@ -271,7 +313,13 @@ class ImportRun:
                 for batch in batched(rows, options.batch_size):
                     try:
                         self.import_batch(
-                            batch, file_report, validator, planner, writer, headers
+                            batch,
+                            file_report,
+                            validator,
+                            planner,
+                            rules,
+                            writer,
+                            headers,
                         )
                     except database_errors(options.database) as exc:
                         # Not a row's fault (the writer pins those on rows): a
@@ -306,6 +354,7 @@ class ImportRun:
         file_report: FileReport,
         validator: Validator,
         planner: Planner,
+        rules: DeclaredRules,
         writer: Writer,
         headers: list[str],
     ) -> None:
@@ -313,16 +362,22 @@ class ImportRun:
         file_report.rows += len(batch)
         records, rejected = validator.validate(batch)
         plan = planner.plan(records)
+        rules.check(plan)
         rejected += [Rejected(r.line, r.index, [e], r.cells) for r, e in plan.rejected]
         if rejected and options.stops_at_first_error:
             first = min(rejected, key=lambda r: (r.line, r.index or 0))
             self.reject(file_report, first, headers)
             raise ImportAborted(str(first.errors[0]), first.errors[0])
-        if not options.dry_run:
+        written = [*plan.creates, *(change.record for change in plan.updates)]
+        if options.dry_run:
+            validator.create_related(written)  # counts what a real run would create
+        else:
             if options.atomic:
+                validator.create_related(written)
                 refused = writer.write(plan)
             else:
                 with transaction.atomic(using=options.database):
+                    validator.create_related(written)
                     refused = writer.write(plan)
                     if refused and options.stops_at_first_error:
                         # Abort: this batch is not committed, as if it failed whole.
@@ -356,9 +411,10 @@ class ImportRun:
     def reject(self, file_report: FileReport, entry: Rejected, headers: list) -> None:
         file_report.add_rejected(entry.errors)
         if self.errors_file is not None:
+            columns = list(entry.cells) if isinstance(entry.cells, dict) else headers
             self.errors_file.add(
                 file=file_report.name,
-                columns=[str(h) for h in headers],
+                columns=[str(h) for h in columns],
                 cells=entry.cells,
                 line=entry.line,
                 error="; ".join(
@@ -419,8 +475,8 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 
 def shown_value(value: Any) -> Any:
     """Name related rows as a file names them: by natural key, else by pk."""
-    if isinstance(value, list):
-        return [shown_value(v) for v in value]
+    if isinstance(value, list):  # related rows (never recursive: JSON may be deep)
+        return [shown_value(v) if isinstance(v, models.Model) else v for v in value]
     if isinstance(value, models.Model):
         natural_key = getattr(value, "natural_key", None)
         if callable(natural_key):

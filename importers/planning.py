@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.fields import AutoFieldMixin
 
 from .importer import Importer
 from .keys import KeyIndex
@@ -47,11 +48,13 @@ class SeenKeys:
 
     def __init__(self) -> None:
         self.indexes: dict[Hashable, KeyIndex] = {}
-        # dry run: (model, field name) -> keys the run would have created
-        self.pending: dict[tuple[Any, str], set[Any]] = {}
+        # dry run: (model, field name) -> the index marking keys it would create
+        self.pending: dict[tuple[Any, str], KeyIndex] = {}
 
-    def pending_for(self, model: Any, attr: str) -> set[Any]:
-        return self.pending.setdefault((model, attr), set())
+    def pending_for(self, model: Any, attr: str) -> KeyIndex:
+        """Return the model's key index, where a dry run marks what it creates."""
+        index = self.indexes.setdefault(model, KeyIndex())
+        return self.pending.setdefault((model, attr), index)
 
     def first_lines(
         self, space: Hashable, keys: list[Any], lines: list[int]
@@ -100,8 +103,11 @@ class Planner:
         file: str,
         columns: dict[str, str],
         seen: SeenKeys,
+        ragged: bool = False,
     ) -> None:
         self.model = importer.model
+        self.ragged = ragged
+        self.defaults = importer.defaults
         self.mode = mode
         self.key = key
         self.using = using
@@ -135,8 +141,37 @@ class Planner:
     def key_of(self, values: dict[str, Any]) -> Any:
         if len(self.key_fields) == 1:
             f = self.key_fields[0]
-            return stored_value(f, values[f.name])
-        return tuple(stored_value(f, values[f.name]) for f in self.key_fields)
+            return stored_value(f, values.get(f.name))
+        return tuple(stored_value(f, values.get(f.name)) for f in self.key_fields)
+
+    def without_key(self, records: list[Record], plan: BatchPlan) -> list[Record]:
+        """Set apart records whose key is empty: NULL never matches a stored row.
+
+        In --mode create they are created (NULLs are distinct in a unique index);
+        in every mode that finds rows by key they are row errors, since each run
+        would otherwise add the same row again.
+        """
+        keyed = []
+        for record in records:
+            key = self.key_of(record.values)
+            if key is not None and not (isinstance(key, tuple) and None in key):
+                keyed.append(record)
+            elif self.mode == "create":
+                plan.creates.append(record)
+            else:
+                plan.rejected.append(
+                    (
+                        record,
+                        self.error(
+                            record,
+                            f"the key ({self.key_label}) is empty, so this row could "
+                            "never be found again and each run would add it anew; "
+                            "fill it, or use --mode create to add such rows",
+                            "null_key",
+                        ),
+                    )
+                )
+        return keyed
 
     def error(self, record: Record, message: str, code: str) -> RowError:
         column = self.columns.get(self.key[0]) if self.key else None
@@ -155,9 +190,12 @@ class Planner:
         plan = BatchPlan()
         if not self.key:
             plan.creates = records
+            if self.ragged:
+                self.fill_defaults(plan)
             if self.uniques:
                 self.check_uniques(plan)
             return plan
+        records = self.without_key(records, plan)
         keys = [self.key_of(record.values) for record in records]
         earlier_lines = self.seen.first_lines(
             self.model, keys, [record.line for record in records]
@@ -197,8 +235,6 @@ class Planner:
                     )
                 else:
                     plan.creates.append(record)
-                    if self.pending is not None:
-                        self.pending.add(key)
             elif self.mode == "create":
                 plan.rejected.append(
                     (
@@ -230,11 +266,74 @@ class Planner:
                 changed = self.changes(record.values, row, links.get(row["pk"], {}))
                 if changed:
                     plan.updates.append(Change(record, row["pk"], changed))
+                    if self.ragged:
+                        self.keep_stored(record, row)
                 else:
                     plan.unchanged.append(record)
+        if self.ragged:
+            self.fill_defaults(plan)
         if self.uniques:
             self.check_uniques(plan)
+        if self.pending is not None:
+            new_keys = [self.key_of(r.values) for r in plan.creates]
+            self.pending.mark([k for k in new_keys if k is not None])
         return plan
+
+    def keep_stored(self, record: Record, row: dict[str, Any]) -> None:
+        """Give an update the stored value of each field its object omits.
+
+        A missing key is not a value (an explicit null is): the row keeps what it
+        has, so the writer, which updates every field of the file, writes it back.
+        """
+        values = record.values
+        for f in self.concrete:
+            if f.name in values:
+                continue
+            stored = row[f.attname]
+            if f.is_relation and stored is not None:
+                stored = f.related_model(**{f.target_field.attname: stored})
+            values[f.name] = stored
+
+    def fill_defaults(self, plan: BatchPlan) -> None:
+        """Give a new row the default of each field its object omits, as save() does.
+
+        The importer's `defaults` first, else the model field's; a field with
+        neither that cannot be null makes the row an error.
+        """
+        refused = set()
+        for record in plan.creates:
+            values = record.values
+            for f in self.concrete:
+                if f.name in values:
+                    continue
+                if f.name in self.defaults:
+                    value = self.defaults[f.name]
+                elif f.primary_key and isinstance(f, AutoFieldMixin):
+                    continue
+                else:
+                    value = f.get_default()
+                if value is None and not f.null:
+                    refused.add(id(record))
+                    plan.rejected.append(
+                        (
+                            record,
+                            RowError(
+                                file=self.file,
+                                line=record.line,
+                                index=record.index,
+                                column=self.columns.get(f.name, f.name),
+                                value=None,
+                                message=f"the object has no {f.name!r} and the "
+                                "field has no default: "
+                                + str(f.error_messages["null"]),
+                                code="required",
+                            ),
+                        )
+                    )
+                    break
+                values[f.name] = value
+        if refused:
+            plan.creates = [r for r in plan.creates if id(r) not in refused]
 
     def check_uniques(self, plan: BatchPlan) -> None:
         """Reject rows whose other unique fields clash inside the file or with rows."""

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db import models
 
+from .keys import KeyIndex
+
 #: remembered related rows per relation before the memory is dropped and refilled
 CACHE_LIMIT = 200_000
 
@@ -26,7 +28,7 @@ class RelatedRows:
         using: str,
         create_missing: bool,
         dry_run: bool,
-        pending: set[Any] | None = None,
+        pending: KeyIndex | None = None,
     ) -> None:
         self.field = field
         self.model: type[models.Model] = field.related_model
@@ -35,8 +37,10 @@ class RelatedRows:
         self.create_missing = create_missing
         self.dry_run = dry_run
         # In a dry run, keys an earlier file of the same run would have created.
-        self.pending = pending if pending is not None else set()
+        self.pending = pending
         self.found: dict[Any, models.Model] = {}
+        # create_missing: unsaved rows for missing keys, until a written row names them
+        self.placeholders: dict[Any, models.Model] = {}
         self.created = 0
 
     def describe_missing(self, key: Any) -> str:
@@ -52,16 +56,28 @@ class RelatedRows:
         if unknown:
             if len(self.found) + len(unknown) > CACHE_LIMIT:
                 self.found.clear()
+                self.placeholders.clear()
                 unknown = wanted
             self.found.update(self.fetch(unknown))
             missing = unknown.difference(self.found)
             if missing and self.pending:
+                ordered = list(missing)
+                would_exist = [
+                    k
+                    for k, hit in zip(
+                        ordered, self.pending.marked(ordered), strict=True
+                    )
+                    if hit
+                ]
                 self.found.update(
-                    {k: self.model(**{self.attr: k}) for k in missing & self.pending}
+                    {k: self.model(**{self.attr: k}) for k in would_exist}
                 )
-                missing -= self.pending
+                missing.difference_update(would_exist)
             if missing and self.create_missing:
-                self.found.update(self.create(missing))
+                # Created later, only for rows that are written (`create`).
+                new = {k: self.model(**{self.attr: k}) for k in missing}
+                self.placeholders.update(new)
+                self.found.update(new)
         found = self.found
         return {k: found[k] for k in wanted if k in found}
 
@@ -70,13 +86,30 @@ class RelatedRows:
         rows = manager.filter(**{f"{self.attr}__in": keys})
         return {getattr(obj, self.attr): obj for obj in rows}
 
-    def create(self, keys: set[Any]) -> dict[Any, models.Model]:
-        """Create rows for missing keys (a dry run only pretends, writing nothing)."""
-        new = {key: self.model(**{self.attr: key}) for key in sorted(keys, key=str)}
+    def create(self, objs: list[models.Model]) -> None:
+        """Create the missing rows these written rows name (a dry run counts them).
+
+        Missing related rows are resolved to unsaved placeholders during validation
+        and created here, after planning, so that a rejected row leaves no orphan
+        and a dry run's count equals the real run's.
+        """
+        placeholders = self.placeholders
+        new = {}
+        for obj in objs:
+            key = getattr(obj, self.attr)
+            if placeholders.get(key) is obj:
+                new[key] = placeholders.pop(key)
+        if not new:
+            return
         self.created += len(new)
         if self.dry_run:
-            return new
+            return
         manager = self.model._base_manager.db_manager(self.using)
         # ignore_conflicts: a concurrent import may create the same rows first.
-        manager.bulk_create(new.values(), ignore_conflicts=True)
-        return self.fetch(set(new))
+        manager.bulk_create(
+            [new[k] for k in sorted(new, key=str)], ignore_conflicts=True
+        )
+        for key, stored in self.fetch(set(new)).items():
+            new[key].pk = stored.pk
+            new[key]._state.adding = False
+            new[key]._state.db = self.using

@@ -16,7 +16,7 @@ from django.db import models
 
 from .converters import ConvertOptions, build_converter, convert_error
 from .importer import Importer
-from .mapping import ColumnMap
+from .mapping import ColumnMap, KeyResolver
 from .readers import Row
 from .relations import RelatedRows
 from .results import RowError
@@ -25,6 +25,17 @@ if TYPE_CHECKING:
     from .planning import SeenKeys
 
 NON_FIELD = "__all__"
+#: distinct key sets (JSON objects' shapes) remembered per file, unknown keys kept
+MAX_SHAPES = 1000
+
+
+@dataclass(slots=True)
+class Shape:
+    """How to convert the objects that have one set of keys."""
+
+    sources: list[tuple[str, str]]  # (field name, key)
+    plan: list[tuple[str, int | str, Callable[[Any], Any]]]
+    convert_row: Callable[[Any], dict[str, Any]]
 
 
 @dataclass(slots=True)
@@ -130,39 +141,29 @@ class Validator:
         dry_run: bool,
         ignore_unknown: bool = False,
         seen: SeenKeys | None = None,
+        keys: KeyResolver | None = None,
     ) -> None:
         self.importer = importer
         self.file = file
-        self.columns = column_map.columns
+        self.columns = dict(column_map.columns)
+        self.options = options
+        self.lookups = lookups
+        self.using = using
+        self.dry_run = dry_run
+        self.seen = seen
         model_cls = type(importer)
+        self.fields = {f.name: f for f in model_cls.get_fields()}
         self.relations: dict[str, RelatedRows] = {}
         self.fk_fields: list[str] = []
         self.m2m_fields: list[str] = []
-        self.plan: list[tuple[str, int | str, Callable[[Any], Any]]] = []
-        fields = {f.name: f for f in model_cls.get_fields()}
-        for name, source in column_map.sources.items():
-            field = fields[name]
-            if field.is_relation:
-                attr = lookups.get(name) or model_cls.get_lookup(field)
-                target = field.related_model._meta.get_field(attr)
-                convert = related_converter(field, target, options)
-                self.relations[name] = RelatedRows(
-                    field,
-                    attr,
-                    using=using,
-                    create_missing=name in model_cls.create_missing,
-                    dry_run=dry_run,
-                    pending=seen.pending.get((field.related_model, attr))
-                    if dry_run and seen is not None
-                    else None,
-                )
-                (self.m2m_fields if field.many_to_many else self.fk_fields).append(name)
-            else:
-                convert = build_converter(field, options)
-            self.plan.append((name, source, convert))
+        self.converters: dict[str, Callable[[Any], Any]] = {}
+        self.plan: list[tuple[str, int | str, Callable[[Any], Any]]] = [
+            (name, source, self.converter(name))
+            for name, source in column_map.sources.items()
+        ]
         self.field_hooks = [
             (name, getattr(importer, f"clean_{name}"))
-            for name in fields
+            for name in self.fields
             if callable(getattr(importer, f"clean_{name}", None))
         ]
         self.transforms = type(importer).transform is not Importer.transform
@@ -171,14 +172,72 @@ class Validator:
             # The transform hook sees, and returns, raw values keyed by field name.
             self.plan = [(name, name, convert) for name, _, convert in self.plan]
         self.cleans = type(importer).clean is not Importer.clean
-        self.known_keys: frozenset[str] | None = None
-        if not isinstance(next(iter(column_map.sources.values()), 0), int):
-            self.known_keys = frozenset(column_map.sources.values()) | frozenset(
-                column_map.ignored
-            )
+        self.keys = keys
+        self.shapes: dict[tuple, Shape] = {}
+        self.ignored: dict[str, None] = {}  # unknown keys skipped (-i), first seen
         self.ignore_unknown = ignore_unknown
-        by_key = self.transforms or self.known_keys is not None
-        self.convert_row = compile_row(self.plan, by_key=by_key)
+        self.convert_row = compile_row(self.plan, by_key=self.transforms)
+
+    def converter(self, name: str) -> Callable[[Any], Any]:
+        """Return (building it once) the converter of one field."""
+        convert = self.converters.get(name)
+        if convert is not None:
+            return convert
+        field = self.fields[name]
+        model_cls = type(self.importer)
+        if field.is_relation:
+            attr = self.lookups.get(name) or model_cls.get_lookup(field)
+            target = field.related_model._meta.get_field(attr)
+            convert = related_converter(field, target, self.options)
+            seen = self.seen
+            self.relations[name] = RelatedRows(
+                field,
+                attr,
+                using=self.using,
+                create_missing=name in model_cls.create_missing,
+                dry_run=self.dry_run,
+                pending=seen.pending.get((field.related_model, attr))
+                if self.dry_run and seen is not None
+                else None,
+            )
+            (self.m2m_fields if field.many_to_many else self.fk_fields).append(name)
+        else:
+            convert = build_converter(field, self.options)
+        self.converters[name] = convert
+        return convert
+
+    def shape(self, row: Row) -> Shape:
+        """Return how to convert an object with this row's keys (cached per key set)."""
+        names = tuple(row.cells)
+        found = self.shapes.get(names)
+        if found is not None:
+            return found
+        keys = self.keys
+        sources: dict[str, str] = {}
+        for key in names:
+            name = keys.field_of(key)
+            if name is None:
+                if not self.ignore_unknown:
+                    raise keys.unknown(key, row.line)
+                if len(self.ignored) < MAX_SHAPES:
+                    self.ignored.setdefault(key)
+                continue
+            if name in sources:
+                raise keys.duplicate(sources[name], key, name, row.line)
+            sources[name] = key
+            self.columns.setdefault(name, key)
+        plan = [(name, key, self.converter(name)) for name, key in sources.items()]
+        if self.transforms:
+            plan = [(name, name, convert) for name, _, convert in plan]
+        found = Shape(
+            [(name, key) for name, key in sources.items()],
+            plan,
+            compile_row(plan, by_key=True),
+        )
+        if len(self.shapes) >= MAX_SHAPES:  # a hostile file: keep memory bounded
+            self.shapes.clear()
+        self.shapes[names] = found
+        return found
 
     # -- per row -----------------------------------------------------------------
     def error(
@@ -208,23 +267,21 @@ class Validator:
             )
         cells = row.cells
         errors: list[RowError] = []
-        if self.known_keys is not None and not self.ignore_unknown:
-            unknown = cells.keys() - self.known_keys
-            if unknown:
-                errors.extend(
-                    self.error(row, "matches no field", "unknown_column", k, cells[k])
-                    for k in sorted(unknown)
-                )
+        plan, convert_row, sources = self.plan, self.convert_row, self.sources
+        if self.keys is not None:
+            if not isinstance(cells, dict):
+                raise TypeError("a JSON reader must give dict rows")
+            shape = self.shape(row)
+            plan, convert_row, sources = shape.plan, shape.convert_row, shape.sources
         if self.transforms:
-            cells = self.transformed(row)
-        if not errors:
-            try:
-                return Record(row.line, row.index, self.convert_row(cells), row.cells)
-            except ValidationError:
-                pass  # the slow path below names every error of the row
+            cells = self.transformed(cells, sources)
+        try:
+            return Record(row.line, row.index, convert_row(cells), row.cells)
+        except ValidationError:
+            pass  # the slow path below names every error of the row
         values: dict[str, Any] = {}
         is_dict = isinstance(cells, dict)
-        for name, source, convert in self.plan:
+        for name, source, convert in plan:
             raw = cells.get(source) if is_dict else cells[source]
             try:
                 values[name] = convert(raw)
@@ -236,12 +293,11 @@ class Validator:
             return Rejected(row.line, row.index, errors, row.cells)
         return Record(row.line, row.index, values, row.cells)
 
-    def transformed(self, row: Row) -> dict[str, Any]:
-        cells = row.cells
+    def transformed(self, cells: Any, sources: list) -> dict[str, Any]:
         is_dict = isinstance(cells, dict)
         raw = {
             name: (cells.get(source) if is_dict else cells[source])
-            for name, source in self.sources
+            for name, source in sources
         }
         result = self.importer.transform(raw)
         if not isinstance(result, dict):
@@ -281,13 +337,15 @@ class Validator:
             many = name in self.m2m_fields
             keys: set[Any] = set()
             for record in records:
-                value = record.values[name]
+                value = record.values.get(name)
                 if many:
-                    keys.update(value)
+                    keys.update(value or ())
                 elif value is not None:
                     keys.add(value)
             found = related.resolve(keys)
             for record in records:
+                if name not in record.values:
+                    continue  # an object that omits the field
                 value = record.values[name]
                 if many:
                     missing = [k for k in value if k not in found]
@@ -310,6 +368,20 @@ class Validator:
                             key,
                         ),
                     )
+
+    def create_related(self, records: list[Record]) -> None:
+        """Create the missing related rows (create_missing) these records name."""
+        for name, related in self.relations.items():
+            if not related.placeholders:
+                continue
+            objs: list[Any] = []
+            for record in records:
+                value = record.values.get(name)
+                if isinstance(value, list):
+                    objs.extend(v for v in value if v.pk is None)
+                elif value is not None and value.pk is None:
+                    objs.append(value)
+            related.create(objs)
 
     def run_hooks(self, record: Record, rejected: dict) -> None:
         """Run `clean_<field>` then `clean`, as Django forms do."""

@@ -5,15 +5,18 @@
   writes them as read. Stripping that one quote gives back the value read.
 - Nothing read is lost or evaluated: surplus cells of a ragged row, the columns of
   every file of a run, values that are not valid Unicode, text shaped like code.
-- The file is opened when the run starts: an unwritable path fails before any
-  import, a stale file from an earlier run is emptied, and rows are flushed as
-  they are written.
+- The path is checked before any row is read: an input file, a database file, a
+  missing folder, an unwritable path or an existing file (without
+  --overwrite-errors-file) is a usage error and nothing is touched. The file is
+  created at the first rejected row, so it exists after a run exactly when that
+  run rejected a row; rows are flushed as they are written.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -186,20 +189,128 @@ def test_an_unwritable_errors_file_fails_before_importing(tmp_path):
     blocker.write_text("")
     before = table_state()
     result = run("load_data", str(path), "--errors-file", str(blocker / "errors.csv"))
-    assert result.returncode == 1
-    assert result.error.startswith(f"{blocker / 'errors.csv'}: cannot write the errors")
+    assert result.returncode == 2
+    assert result.error.startswith(f"--errors-file {blocker / 'errors.csv'}: no such")
     assert "\n" not in result.error
     assert table_state() == before
 
 
-def test_a_stale_errors_file_is_emptied_by_a_clean_run(tmp_path):
+def test_no_folder_is_ever_created(tmp_path):
+    path = tmp_path / "authors.csv"
+    path.write_text("username,name\nada,Ada\n")
+    target = tmp_path / "new" / "dir" / "errors.csv"
+    result = run("load_data", str(path), "--errors-file", str(target))
+    assert result.returncode == 2
+    assert "no such folder" in result.error
+    assert not (tmp_path / "new").exists()
+    assert Author.objects.count() == 0
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_input_file_is_refused_and_left_intact(tmp_path, dry_run):
+    path = tmp_path / "authors.csv"
+    content = "username,name,email\nada,Ada,not-an-email\n"
+    path.write_text(content)
+    link = tmp_path / "link.csv"
+    link.symlink_to(path)
+    for target in (path, link):
+        result = run(
+            "load_data",
+            str(path),
+            "--errors-file",
+            str(target),
+            "--overwrite-errors-file",
+            *(["--dry-run"] if dry_run else []),
+        )
+        assert result.returncode == 2, result
+        assert "it is an input file of this run" in result.error
+        assert path.read_text() == content
+    assert Author.objects.count() == 0
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_database_file_is_refused(tmp_path, dry_run):
+    from django.db import connection
+
+    path = tmp_path / "authors.csv"
+    path.write_text("username,name,email\nada,Ada,not-an-email\n")
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite keeps its database in a file")
+    name = connection.settings_dict["NAME"]
+    size = os.path.getsize(name)
+    result = run(
+        "load_data",
+        str(path),
+        "--errors-file",
+        name,
+        "--overwrite-errors-file",
+        *(["--dry-run"] if dry_run else []),
+    )
+    assert result.returncode == 2
+    assert "it is a database file" in result.error
+    assert os.path.getsize(name) == size
+
+
+def test_the_configured_database_files_are_known(tmp_path):
+    from django.db import connections
+
+    from importers.errorsfile import database_files
+
+    other = tmp_path / "other.sqlite3"
+
+    connections.settings["other"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(other),
+        "TEST": {"NAME": str(tmp_path / "test_other.sqlite3")},
+    }
+    try:
+        files = database_files()
+    finally:
+        del connections.settings["other"]
+    assert other in files
+    assert tmp_path / "test_other.sqlite3" in files
+
+
+def test_an_existing_file_is_refused_unless_asked(tmp_path):
+    path = tmp_path / "authors.csv"
+    path.write_text("username,name,email\nada,Ada,ada@example.com\nbo,Bo,nope\n")
+    errors = tmp_path / "errors.csv"
+    old = "username,name,line,error\nold,row,2,from an earlier run\n"
+    errors.write_text(old)
+    result = run("load_data", str(path), "--errors-file", str(errors))
+    assert result.returncode == 2
+    assert "the file exists; pass --overwrite-errors-file" in result.error
+    assert errors.read_text() == old
+    assert Author.objects.count() == 0
+    result = run(
+        "load_data",
+        str(path),
+        "--errors-file",
+        str(errors),
+        "--overwrite-errors-file",
+        "--on-error",
+        "skip",
+    )
+    assert result.returncode == 1
+    assert rows_of(errors) == [
+        ["username", "name", "email", "line", "error"],
+        ["bo", "Bo", "nope", "3", "email: Enter a valid email address."],
+    ]
+
+
+def test_a_run_that_rejects_nothing_leaves_no_file(tmp_path):
     path = tmp_path / "authors.csv"
     path.write_text("username,name\nada,Ada\n")
     errors = tmp_path / "errors.csv"
-    errors.write_text("username,name,line,error\nold,row,2,from an earlier run\n")
     result = run("load_data", str(path), "--errors-file", str(errors))
     assert result.error is None
-    assert errors.read_text() == ""
+    assert not errors.exists()
+    errors.write_text("username,name,line,error\nold,row,2,from an earlier run\n")
+    result = run(
+        "load_data", str(path), "--errors-file", str(errors), "--overwrite-errors-file"
+    )
+    assert result.error is None
+    assert not errors.exists()  # a stale file never passes for this run's
     assert Author.objects.count() == 1
 
 
