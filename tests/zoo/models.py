@@ -211,3 +211,11 @@ class Restaurant(Place):
     """Multi-table inheritance: one row in Place, one here."""
 
     seats = models.PositiveIntegerField(default=0)
+
+
+class Note(models.Model):
+    """No key at all: every import creates (the no-key warning, hints)."""
+
+    text = models.CharField(max_length=50)
+    count = models.IntegerField(null=True, blank=True)
+    day = models.DateField(null=True, blank=True)
