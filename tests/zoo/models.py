@@ -219,3 +219,15 @@ class Note(models.Model):
     text = models.CharField(max_length=50)
     count = models.IntegerField(null=True, blank=True)
     day = models.DateField(null=True, blank=True)
+
+
+class Fan(models.Model):
+    """Another app's rows that cascade from a blog author (seed_posts --clear)."""
+
+    author = models.ForeignKey("blog.Author", on_delete=models.CASCADE)
+
+
+class Patron(models.Model):
+    """Another app's rows that protect a blog author from deletion."""
+
+    author = models.ForeignKey("blog.Author", on_delete=models.PROTECT)
