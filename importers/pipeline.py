@@ -259,6 +259,7 @@ class ImportRun:
                 self.progress.start(source.name, source.size)
             try:
                 for batch in batched(rows, options.batch_size):
+                    raw = connections[options.database].connection
                     try:
                         with SignalWindow() as self.window:
                             self.import_batch(
@@ -267,7 +268,7 @@ class ImportRun:
                     except database_errors(options.database) as exc:
                         # Not a row's fault (the writer pins those on rows): a
                         # deadlock, a lost connection, a missing table...
-                        if connection_lost(options.database):
+                        if connection_lost(raw):
                             raise ImportAborted(
                                 f"the connection to the database was lost: "
                                 f"{first_line(exc)}"
@@ -387,10 +388,18 @@ def database_errors(alias: str) -> tuple[type[Exception], ...]:
     return (Error, connections[alias].Database.Error)
 
 
-def connection_lost(alias: str) -> bool:
-    """Return whether the connection itself is gone (not a statement's failure)."""
-    raw = connections[alias].connection
-    return raw is not None and bool(getattr(raw, "closed", False))
+def connection_lost(raw: Any) -> bool:
+    """Return whether a driver connection is gone (not a statement's failure)."""
+    if raw is None:
+        return False
+    closed = getattr(raw, "closed", None)  # psycopg
+    if closed is not None:
+        return bool(closed)
+    try:  # sqlite3: a closed connection refuses a cursor
+        raw.cursor().close()
+    except Exception:
+        return True
+    return False
 
 
 def first_line(exc: Exception) -> str:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
 
+from importers.writers import Writer
 from mysite.blog.factories import (
     AuthorFactory,
     CategoryFactory,
@@ -214,3 +216,34 @@ def test_previews_name_old_related_rows_by_natural_key_too(tmp_path):
     assert "category: frontend -> None" in result.stdout
     assert "tags: ['old', 'older'] -> ['new']" in result.stdout
     assert Post.objects.get().category == frontend
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "no-atomic"])
+def test_a_lost_connection_is_not_blamed_on_lines_of_the_file(
+    monkeypatch, tmp_path, atomic
+):
+    path = tmp_path / "authors.csv"
+    path.write_text("username,name\n" + "".join(f"u{n},U\n" for n in range(30)))
+    write = Writer.write
+    batches = []
+
+    def lose_connection_then_write(self, plan):
+        batches.append(plan)
+        if len(batches) == 2:  # the server went away between two batches
+            connection.connection.close()
+        return write(self, plan)
+
+    monkeypatch.setattr(Writer, "write", lose_connection_then_write)
+    options = [] if atomic else ["--no-atomic"]
+    result = run("load_data", str(path), "--batch-size", "10", *options)
+    connection.close()
+    assert result.returncode == 1, result
+    assert result.error.startswith("the connection to the database was lost: ")
+    assert "lines" not in result.error.split(";")[0], result.error
+    if atomic:
+        assert result.error.endswith("(nothing was written)")
+        assert Author.objects.count() == 0
+    else:
+        assert result.error.endswith(f"; committed: {path} lines 2-11")
+        assert Author.objects.count() == 10

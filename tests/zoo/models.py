@@ -224,10 +224,15 @@ class Note(models.Model):
 class Fan(models.Model):
     """Another app's rows that cascade from a blog author (seed_posts --clear)."""
 
-    author = models.ForeignKey("blog.Author", on_delete=models.CASCADE)
+    # No database constraint: the zoo's tables are made before blog's migrations.
+    author = models.ForeignKey(
+        "blog.Author", on_delete=models.CASCADE, db_constraint=False
+    )
 
 
 class Patron(models.Model):
     """Another app's rows that protect a blog author from deletion."""
 
-    author = models.ForeignKey("blog.Author", on_delete=models.PROTECT)
+    author = models.ForeignKey(
+        "blog.Author", on_delete=models.PROTECT, db_constraint=False
+    )
