@@ -578,7 +578,7 @@ class ImportCommand(BaseCommand):
                     "rows again (importing a file twice doubles them); pass --key "
                     "FIELD[,FIELD] to update existing rows instead"
                 )
-        if self.verbosity >= 1 and not self.as_json:
+        if self.verbosity >= 1:  # stderr: stdout may be the JSON document
             for warning in self.warnings:
                 self.stderr.write(self.style.WARNING(f"warning: {warning}"))
 

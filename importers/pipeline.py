@@ -145,6 +145,8 @@ class ImportRun:
                 raw=options.keep_raw_errors,
                 several_files=len(jobs) > 1,
             )
+        # Inside a caller's transaction, the caller commits (and says so).
+        outermost = not connections[options.database].in_atomic_block
         try:
             # Signals wait from the commit until the report says it happened.
             with SignalWindow() as window:
@@ -153,8 +155,9 @@ class ImportRun:
                         stack.enter_context(transaction.atomic(using=options.database))
                     for importer, path in jobs:
                         self.import_file(importer, path)
-                    window.hold()
-                self.report.finished = True
+                    if outermost:
+                        window.hold()
+                self.report.finished = outermost
         except ImportAborted as exc:
             self.report.aborted = str(exc)
             self.report.rolled_back = options.atomic and not options.dry_run

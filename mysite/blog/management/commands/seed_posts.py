@@ -13,7 +13,6 @@ import os
 import random
 from argparse import ArgumentParser
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -141,18 +140,19 @@ class Command(ImportCommand):
             return
         # One transaction around the delete and the import's own: a seed that fails
         # (the command raises CommandError) takes the delete back with it.
-        with ExitStack() as stack:
-            window = stack.enter_context(SignalWindow())
-            stack.enter_context(transaction.atomic(using=using))
-            deleted = clear(using)
-            if say:
-                self.stdout.write(f"Cleared the blog: {deleted}")
-            try:
-                super().handle(*args, **options)
-            except CommandError as exc:
-                message = f"{exc}; the cleared rows are back"
-                raise CommandError(message, returncode=exc.returncode) from None
-            window.hold()  # the commit, then the report: not split by Ctrl-C
+        with SignalWindow() as window:
+            with transaction.atomic(using=using):
+                deleted = clear(using)
+                if say:
+                    self.stdout.write(f"Cleared the blog: {deleted}")
+                try:
+                    super().handle(*args, **options)
+                except CommandError as exc:
+                    message = f"{exc}; the cleared rows are back"
+                    raise CommandError(message, returncode=exc.returncode) from None
+                window.hold()  # the commit, then the report: not split by Ctrl-C
+            if self.report is not None:
+                self.report.finished = True  # committed: a signal now says so
 
     def confirm(self, using: str, doomed: str) -> bool:
         """Ask, as `flush` does, before deleting the blog's rows."""
