@@ -7,59 +7,55 @@ back what an `--on-error skip` run legitimately wrote.
 Ctrl-C (SIGINT) and SIGTERM unwind the run where it is: the open transaction rolls
 back, and the command ends with one line saying what stays committed (nothing in
 the default atomic mode; the whole batches already committed with --no-atomic),
-exit status 130 or 143, and no traceback.
+exit status 130 or 143, and no traceback. A signal during a commit waits for the
+commit and its bookkeeping (interrupts.py), so what is said is what is stored.
+
+With `--report json`, stdout holds exactly one JSON document whatever happens:
+success, rejected rows, a usage error, an unreadable file, an interrupt.
 """
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import json
 import signal
 import sys
-import threading
 from argparse import ArgumentParser, ArgumentTypeError
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 from .errors import ConfigurationError, SourceError
 from .importer import Importer
+from .interrupts import Terminated, ignore_further_signals, terminate_as_interrupt
 from .options import LIMITS, MODES, ImportOptions, parse_size
 from .progress import ProgressBar
-from .results import Report, shorten
+from .results import Report, RowError, shorten
 
 if TYPE_CHECKING:  # the engine loads when a command runs, not for --help
     from .pipeline import Job
+
+__all__ = ["FAILED", "INTERRUPTED", "TERMINATED", "USAGE", "ImportCommand"]
 
 USAGE = 2
 FAILED = 1
 INTERRUPTED = 128 + signal.SIGINT  # what a shell reports for Ctrl-C
 TERMINATED = 128 + signal.SIGTERM
 SHOWN_ERRORS = 10
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the run is so that it unwinds as Ctrl-C does."""
-
-
-@contextmanager
-def terminate_as_interrupt() -> Iterator[None]:
-    """Make SIGTERM raise `Terminated` meanwhile (signals go to the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+#: engine error codes that mean the command line asked for something impossible
+USAGE_CODES = frozenset({"unknown_format", "unknown_encoding", "format_required"})
+#: how the command phrases the engine's hints (results.RowError.hint)
+HINTS = {
+    "null": "if {value!r} means missing here, add --null {value}",
+    "date_format": "for dates written like {value!r}, add --date-format {format}",
+    "datetime_format": "for datetimes written like {value!r}, "
+    "add --datetime-format {format}",
+    "whole_float": "{value!r} is a whole number written as a decimal (as pandas "
+    "exports integer columns with gaps): export the column as integers",
+}
 
 
 def interruption(exc: KeyboardInterrupt) -> tuple[str, int]:
@@ -83,6 +79,59 @@ def size_argument(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise ArgumentTypeError(str(exc)) from None
+def hint_text(error: RowError) -> str | None:
+    """Phrase an error's hint as the option that fixes it, or None."""
+    hint = error.hint
+    if hint is None:
+        return None
+    code, params = hint
+    return HINTS[code].format(value=error.value, **params)
+
+
+def json_requested(argv: list[str]) -> bool:
+    """Return whether a command line asks for --report json (before parsing it)."""
+    for before, arg in zip(["", *argv], argv, strict=False):
+        if arg == "--report=json" or (before == "--report" and arg == "json"):
+            return True
+    return False
+
+
+def make_output_safe() -> None:
+    """Escape what the terminal's encoding cannot show instead of failing.
+
+    A file name that is not valid UTF-8 (or any text under LC_ALL=C) must not turn
+    a finished import into a UnicodeEncodeError after the commit.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", "") == "strict":
+            reconfigure(errors="backslashreplace")
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """Return '; did you mean X?' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.casefold(): c for c in choices}
+        close = [lowered[word.casefold()]] if word.casefold() in lowered else []
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def missing_file(path: str) -> str | None:
+    """Say why a FILE argument cannot be read, with a did-you-mean; None if it can."""
+    if path == "-":
+        return None
+    file = Path(path)
+    if file.is_dir():
+        return f"{path}: is a directory, not a file"
+    if file.exists():
+        return None
+    folder = file.parent
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_file()]
+    except OSError:
+        names = []
+    return f"{path}: no such file{did_you_mean(file.name, sorted(names))}"
 
 
 def pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -116,11 +165,6 @@ class ImportCommand(BaseCommand):
         "(a constraint the model does not declare) is caught by the real run, as a "
         "row error."
     )
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.epilog = self.epilog
-        return parser
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -375,31 +419,70 @@ class ImportCommand(BaseCommand):
         )
 
     # -- running -----------------------------------------------------------------
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.epilog = self.epilog
+        usage_error = parser.error
+
+        def error(message: str) -> Any:
+            if getattr(self, "as_json", False):  # argparse exits: say it first
+                self.write_json(self.failure_document(message, USAGE))
+            return usage_error(message)
+
+        parser.error = error  # type: ignore[method-assign]
+        return parser
+
     def run_from_argv(self, argv: list[str]) -> None:
+        self.as_json = json_requested(argv)
+        self.json_written = False
+        make_output_safe()
         try:
             super().run_from_argv(argv)
         except KeyboardInterrupt as exc:  # before or after execute(): say it briefly
+            ignore_further_signals()
             reason, status = interruption(exc)
+            if self.as_json and not self.json_written:
+                self.write_json(self.failure_document(reason, status))
             sys.stderr.write(f"{reason[0].upper()}{reason[1:]}.\n")
             sys.exit(status)
 
     def execute(self, *args: Any, **options: Any) -> Any:
+        self.as_json = options.get("report") == "json"
+        self.json_written = False
+        self.report: Report | None = None
         try:
-            with terminate_as_interrupt():
-                return super().execute(*args, **options)
-        except KeyboardInterrupt as exc:  # outside the import itself
-            reason, status = interruption(exc)
-            raise CommandError(reason, returncode=status) from None
+            try:
+                with terminate_as_interrupt():
+                    return super().execute(*args, **options)
+            except KeyboardInterrupt as exc:  # outside the import itself
+                self.stop_signals()
+                reason, status = interruption(exc)
+                raise CommandError(
+                    self.failure(reason, self.report), returncode=status
+                ) from None
+        except CommandError as exc:
+            if self.as_json and not self.json_written:
+                self.write_json(self.failure_document(str(exc), exc.returncode))
+            raise
+
+    def stop_signals(self) -> None:
+        """From the command line, a second Ctrl-C must not break the last line."""
+        if getattr(self, "_called_from_command_line", False):
+            ignore_further_signals()
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.verbosity = options["verbosity"]
-        self.as_json = options["report"] == "json"
+        self.dry_run = options["dry_run"]
+        self.atomic = options["atomic"]
         jobs = self.get_jobs(options)
         import_options = self.get_import_options(options)
         if any(path == "-" for _, path in jobs) and not import_options.format:
             raise CommandError(
                 "reading standard input needs --format", returncode=USAGE
             )
+        self.check_usage(jobs, import_options)
+        self.check_tables(jobs, import_options.database)
+        self.warn_without_key(jobs, import_options)
         progress = None
         if (
             not options["no_progress"]
@@ -410,42 +493,64 @@ class ImportCommand(BaseCommand):
         from .pipeline import ImportRun
 
         run = ImportRun(import_options, progress=progress, stdin=sys.stdin.buffer)
+        self.report = run.report
         try:
             report = run.execute(jobs)
         except ConfigurationError as exc:
             raise CommandError(str(exc), returncode=USAGE) from None
         except SourceError as exc:
+            returncode = USAGE if exc.code in USAGE_CODES else FAILED
             raise CommandError(
-                self.failure(str(exc), import_options, run.report), returncode=FAILED
+                self.failure(str(exc), run.report), returncode=returncode
             ) from None
         except KeyboardInterrupt as exc:
+            self.stop_signals()
             reason, status = interruption(exc)
             raise CommandError(
-                self.failure(reason, import_options, run.report), returncode=status
+                self.failure(reason, run.report), returncode=status
             ) from None
-        self.print_report(report)
-        if report.aborted:
+        try:
+            self.finish(report)
+        except KeyboardInterrupt as exc:  # after the run: the report is exact
+            self.stop_signals()
+            reason, status = interruption(exc)
             raise CommandError(
-                self.failure(report.aborted, import_options, report), returncode=FAILED
-            )
-        rejected = report.total("reject")
-        if rejected:
-            what = "would be rejected" if report.dry_run else "rejected"
-            raise CommandError(
-                f"{rejected} row{'s' * (rejected != 1)} {what}", returncode=FAILED
-            )
+                self.failure(reason, report), returncode=status
+            ) from None
 
-    def failure(
-        self, reason: str, options: ImportOptions, report: Report | None = None
-    ) -> str:
+    def finish(self, report: Report) -> None:
+        """Print the report; fail (after the transaction closed) if it went wrong."""
+        reason, status = None, 0
+        if report.aborted:
+            reason, status = self.failure(self.aborted(report), report), FAILED
+        elif rejected := report.total("reject"):
+            what = "would be rejected" if report.dry_run else "rejected"
+            reason = f"{rejected} row{'s' * (rejected != 1)} {what}"
+            status = FAILED
+        if self.as_json:
+            self.write_json(self.document(report, reason, status))
+        else:
+            self.print_report(report)
+        if reason is not None:
+            raise CommandError(reason, returncode=status)
+
+    def aborted(self, report: Report) -> str:
+        """Return why the run aborted, with the hint of the row that stopped it."""
+        errors = [e for f in report.files for e in f.errors if str(e) == report.aborted]
+        hint = hint_text(errors[-1]) if errors else None
+        return f"{report.aborted} ({hint})" if hint else str(report.aborted)
+
+    def failure(self, reason: str, report: Report | None = None) -> str:
         """Say what went wrong and what it left behind, in one line."""
-        if options.dry_run:
+        if getattr(self, "dry_run", False) or report is None:
             return reason
-        if options.atomic:
+        if report.atomic:
+            if report.finished:
+                return f"{reason} after the commit (every row is written)"
             return f"{reason} (nothing was written)"
         lines = [
             f"{f.name} lines {a}-{b}" if a != b else f"{f.name} line {a}"
-            for f in (report.files if report else [])
+            for f in report.files
             for a, b in f.committed
         ]
         kept = (
@@ -453,16 +558,129 @@ class ImportCommand(BaseCommand):
         )
         return reason + kept
 
-    # -- output ------------------------------------------------------------------
-    def print_report(self, report: Report) -> None:
-        if self.as_json:
-            self.stdout.write(json.dumps(report.as_dict(), default=str))
+    # -- checks before reading ---------------------------------------------------
+    def check_usage(self, jobs: list[Job], options: ImportOptions) -> None:
+        """Refuse an unknown --format, --encoding or --map field before reading."""
+        from .mapping import field_aliases
+        from .readers import formats
+
+        if options.format:
+            known = formats()
+            if options.format.lower().lstrip(".") not in known:
+                raise CommandError(
+                    f"unknown --format {options.format!r}"
+                    f"{did_you_mean(options.format.lower(), known)} "
+                    f"(known: {', '.join(known)})",
+                    returncode=USAGE,
+                )
+        if options.encoding:
+            try:
+                info = codecs.lookup(options.encoding)
+            except LookupError:
+                info = None
+            if info is None or not getattr(info, "_is_text_encoding", True):
+                raise CommandError(
+                    f"unknown --encoding {options.encoding!r} "
+                    "(e.g. utf-8, cp1252, latin-1, utf-16)",
+                    returncode=USAGE,
+                )
+        for importer in dict.fromkeys(importer for importer, _ in jobs):
+            try:
+                field_aliases(importer, importer.get_fields(), options.column_map)
+            except SourceError as exc:
+                raise CommandError(str(exc), returncode=USAGE) from None
+
+    def check_tables(self, jobs: list[Job], using: str) -> None:
+        """Refuse to read when a target table is missing: migrations not applied."""
+        from .schema import missing_tables
+
+        models = list(dict.fromkeys(importer.model for importer, _ in jobs))
+        try:
+            missing = missing_tables(models, using)
+        except DatabaseError as exc:
+            text = str(exc).strip().splitlines()
+            raise CommandError(
+                f"cannot reach the {using!r} database: "
+                f"{text[0] if text else type(exc).__name__}",
+                returncode=FAILED,
+            ) from None
+        if missing:
+            apps = sorted({model._meta.app_label for model in missing.values()})
+            tables = ", ".join(sorted(missing))
+            raise CommandError(
+                f"the {using!r} database has no table {tables}: run "
+                f"`python manage.py migrate{' ' + apps[0] if len(apps) == 1 else ''}` "
+                "first",
+                returncode=FAILED,
+            )
+
+    def warn_without_key(self, jobs: list[Job], options: ImportOptions) -> None:
+        """Say once per importer that without a key every run creates rows again."""
+        self.warnings: list[str] = []
+        if options.key is not None or options.mode not in (None, "create"):
             return
+        for importer in dict.fromkeys(importer for importer, _ in jobs):
+            if not importer.get_key():
+                self.warnings.append(
+                    f"{importer.model._meta.label} has no key: every run creates its "
+                    "rows again (importing a file twice doubles them); pass --key "
+                    "FIELD[,FIELD] to update existing rows instead"
+                )
+        if self.verbosity >= 1:  # stderr: stdout may be the JSON document
+            for warning in self.warnings:
+                self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+
+    # -- output ------------------------------------------------------------------
+    def write_json(self, document: dict[str, Any]) -> None:
+        """Write the run's one JSON document on stdout (never a second one)."""
+        if getattr(self, "json_written", False):
+            return
+        self.json_written = True
+        text = json.dumps(document, default=str)
+        if hasattr(self, "stdout"):
+            self.stdout.write(text)
+        else:  # argparse failed before execute() set up the command's streams
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+
+    def document(
+        self, report: Report, reason: str | None, status: int
+    ) -> dict[str, Any]:
+        document = report.as_dict()
+        if reason is not None:
+            document["ok"] = False
+        document["reason"] = reason
+        document["exit_status"] = status
+        document["warnings"] = getattr(self, "warnings", [])
+        return document
+
+    def failure_document(self, reason: str, status: int) -> dict[str, Any]:
+        """The JSON document of a run that failed before, during or after reading."""
+        report = getattr(self, "report", None) or Report(
+            dry_run=getattr(self, "dry_run", False),
+            atomic=getattr(self, "atomic", True),
+        )
+        return self.document(report, reason, status)
+
+    def print_report(self, report: Report) -> None:
         shown_errors = None if self.verbosity >= 3 else SHOWN_ERRORS
         for file_report in report.files:
+            if self.verbosity >= 1 and file_report.ignored:
+                ignored = ", ".join(
+                    repr(column) + (f" (did you mean {hint!r}?)" if hint else "")
+                    for column, hint in file_report.ignored.items()
+                )
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"{file_report.name}: ignored columns (-i): {ignored}"
+                    )
+                )
             errors = file_report.errors
             for error in errors[:shown_errors]:
-                self.stderr.write(self.style.ERROR(str(error)))
+                hint = hint_text(error)
+                self.stderr.write(
+                    self.style.ERROR(str(error) + (f" ({hint})" if hint else ""))
+                )
             more = file_report.rejected - len(errors[:shown_errors])
             if more > 0 and errors:
                 self.stderr.write(
@@ -478,7 +696,7 @@ class ImportCommand(BaseCommand):
                     if not file_report.rejected
                     else self.style.WARNING
                 )
-                self.stdout.write(style(prefix + file_report.summary()))
+                self.stdout.write(style(prefix + file_report.summary(report.dry_run)))
                 self.print_write_path(file_report)
         if self.verbosity >= 1 and report.dry_run:
             self.stdout.write("Dry run: nothing was written.")

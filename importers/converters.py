@@ -258,6 +258,20 @@ def _nothing(validator):
 
 # -- text, booleans, numbers ----------------------------------------------------------
 
+SURROGATE = (
+    "the text holds a character no database can store (a lone surrogate, as "
+    "decoding with the wrong encoding leaves): check the file's encoding"
+)
+
+
+def _encodable(value: str) -> bool:
+    """Return whether text can be stored: lone surrogates cannot (UTF-8 refuses)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 def _text(field, options):
     longest = min(_limits(field, dv.MaxLengthValidator), default=sys.maxsize)
@@ -266,6 +280,8 @@ def _text(field, options):
         if len(value) > longest or "\x00" in value:
             nul = [convert_error(NUL, "null_characters_not_allowed")]
             return _reject(field, value, nul if "\x00" in value else ())
+        if not value.isascii() and not _encodable(value):
+            raise convert_error(SURROGATE, "surrogates_not_allowed")
         return value
 
     def from_other(value):

@@ -8,7 +8,7 @@ up front, with a suggestion of the closest field.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -27,6 +27,8 @@ class ColumnMap:
     sources: dict[str, int | str]
     columns: dict[str, str]  # field name -> the column's header as written
     ignored: tuple[str, ...]
+    #: ignored (non-blank) columns -> the field they were probably meant for
+    hints: dict[str, str | None] = field(default_factory=dict)
 
 
 def field_aliases(
@@ -132,11 +134,15 @@ def map_columns(
     sources: dict[str, int | str] = {}
     columns: dict[str, str] = {}
     ignored: list[str] = []
+    hints: dict[str, str | None] = {}
     for position, header in enumerate(headers):
         name = aliases.get(normalize(header))
         if name is None:
+            hint = difflib.get_close_matches(normalize(header), list(aliases), n=1)
             if ignore_nonexistent or not str(header).strip():
                 ignored.append(header)
+                if str(header).strip():
+                    hints[str(header)] = aliases[hint[0]] if hint else None
                 continue
             raise unknown_column(
                 importer, aliases, header, file=file, line=1 if positional else None
@@ -166,4 +172,6 @@ def map_columns(
             line=1 if positional else None,
             code="missing_column",
         )
-    return ColumnMap(sources, columns, tuple(ignored))
+    # A misspelt column whose field stays unfilled is what -i hides: say it.
+    hints = {c: h if h not in sources else None for c, h in hints.items()}
+    return ColumnMap(sources, columns, tuple(ignored), hints)

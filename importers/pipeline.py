@@ -22,9 +22,11 @@ from .converters import ConvertOptions
 from .errors import ConfigurationError, SourceError
 from .errorsfile import ErrorsFile, check_path
 from .importer import Importer, key_problem, lookup_problem
+from .interrupts import SignalWindow
 from .mapping import KeyResolver, map_columns
 from .options import ImportOptions
 from .planning import BatchPlan, Planner, SeenKeys
+from .previews import previews as preview_items
 from .readers import Row, reader_for
 from .results import FileReport, Report, RowError
 from .rules import DeclaredRules
@@ -161,6 +163,7 @@ class ImportRun:
         self.report = Report(dry_run=options.dry_run, atomic=options.atomic)
         self.errors_file: ErrorsFile | None = None
         self.setups: dict[type[Importer], Setup] = {}
+        self.window = SignalWindow()  # holds signals across a --no-atomic commit
 
     def execute(self, jobs: Sequence[Job]) -> Report:
         options = self.options
@@ -183,12 +186,19 @@ class ImportRun:
                 several_files=len(jobs) > 1,
                 overwrite=options.overwrite_errors_file,
             )
+        # Inside a caller's transaction, the caller commits (and says so).
+        outermost = not connections[options.database].in_atomic_block
         try:
-            with ExitStack() as stack:
-                if options.atomic and not options.dry_run:
-                    stack.enter_context(transaction.atomic(using=options.database))
-                for importer, path in jobs:
-                    self.import_file(importer, path)
+            # Signals wait from the commit until the report says it happened.
+            with SignalWindow() as window:
+                with ExitStack() as stack:
+                    if options.atomic and not options.dry_run:
+                        stack.enter_context(transaction.atomic(using=options.database))
+                    for importer, path in jobs:
+                        self.import_file(importer, path)
+                    if outermost:
+                        window.hold()
+                self.report.finished = outermost
         except ImportAborted as exc:
             self.report.aborted = str(exc)
             self.report.rolled_back = options.atomic and not options.dry_run
@@ -248,6 +258,7 @@ class ImportRun:
                 key=setup.key if positional and setup.mode != "create" else (),
                 positional=positional,
             )
+            file_report.ignored = column_map.hints
             keys = None
             if positional:
                 fields = list(column_map.sources)
@@ -311,19 +322,26 @@ class ImportRun:
                 self.progress.start(source.name, source.size)
             try:
                 for batch in batched(rows, options.batch_size):
+                    raw = connections[options.database].connection
                     try:
-                        self.import_batch(
-                            batch,
-                            file_report,
-                            validator,
-                            planner,
-                            rules,
-                            writer,
-                            headers,
-                        )
+                        with SignalWindow() as self.window:
+                            self.import_batch(
+                                batch,
+                                file_report,
+                                validator,
+                                planner,
+                                rules,
+                                writer,
+                                headers,
+                            )
                     except database_errors(options.database) as exc:
                         # Not a row's fault (the writer pins those on rows): a
                         # deadlock, a lost connection, a missing table...
+                        if connection_lost(raw):
+                            raise ImportAborted(
+                                f"the connection to the database was lost: "
+                                f"{first_line(exc)}"
+                            ) from exc
                         lines = f"lines {batch[0].line}-{batch[-1].line}"
                         raise ImportAborted(
                             f"{source.name} {lines}: the database failed: "
@@ -339,13 +357,9 @@ class ImportRun:
                 if related.created:
                     file_report.related_created[name] = related.created
             file_report.seconds = time.perf_counter() - started
-            if file_report.rows == 0:
+            if file_report.rows == 0 and not positional:
                 raise SourceError(
-                    "no data rows to import (the file has only a header)"
-                    if positional
-                    else "no records to import",
-                    name=source.name,
-                    code="no_rows",
+                    "no records to import", name=source.name, code="no_rows"
                 )
 
     def import_batch(
@@ -382,6 +396,7 @@ class ImportRun:
                     if refused and options.stops_at_first_error:
                         # Abort: this batch is not committed, as if it failed whole.
                         transaction.set_rollback(True, using=options.database)
+                    self.window.hold()  # until this batch is counted as committed
             if refused:
                 self.drop_refused(plan, refused)
                 rejected += [
@@ -393,7 +408,7 @@ class ImportRun:
                     raise ImportAborted(str(first.errors[0]), first.errors[0])
             if not options.atomic:
                 file_report.add_committed(batch[0].line, batch[-1].line)
-        self.count(file_report, plan)
+        self.count(file_report, plan, writer.model)
         for entry in sorted(rejected, key=lambda r: (r.line, r.index or 0)):
             self.reject(file_report, entry, headers)
         limit = options.max_errors
@@ -423,13 +438,15 @@ class ImportRun:
                 ),
             )
 
-    def count(self, file_report: FileReport, plan: BatchPlan) -> None:
+    def count(
+        self, file_report: FileReport, plan: BatchPlan, model: type[models.Model]
+    ) -> None:
         counts = file_report.counts
         counts["create"] += len(plan.creates)
         counts["update"] += len(plan.updates)
         counts["unchanged"] += len(plan.unchanged)
         counts["skip"] += len(plan.skipped)
-        room = self.options.preview
+        room, using = self.options.preview, self.options.database
         if not room:
             return
         previews = file_report.previews
@@ -440,8 +457,7 @@ class ImportRun:
             ("skip", plan.skipped),
         ):
             kept = previews.setdefault(action, [])
-            for item in items[: max(0, room - len(kept))]:
-                kept.append(preview(item))
+            kept += preview_items(items[: max(0, room - len(kept))], model, using)
 
 
 def database_errors(alias: str) -> tuple[type[Exception], ...]:
@@ -449,38 +465,21 @@ def database_errors(alias: str) -> tuple[type[Exception], ...]:
     return (Error, connections[alias].Database.Error)
 
 
+def connection_lost(raw: Any) -> bool:
+    """Return whether a driver connection is gone (not a statement's failure)."""
+    if raw is None:
+        return False
+    closed = getattr(raw, "closed", None)  # psycopg
+    if closed is not None:
+        return bool(closed)
+    try:  # sqlite3: a closed connection refuses a cursor
+        raw.cursor().close()
+    except Exception:
+        return True
+    return False
+
+
 def first_line(exc: Exception) -> str:
     """Return the first line of an exception's message (drivers add details)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
-
-
-def preview(item: Any) -> dict[str, Any]:
-    """Return a short, printable description of one planned row."""
-    if isinstance(item, Record):
-        return {"line": item.line, "values": shown(item.values)}
-    return {
-        "line": item.record.line,
-        "values": shown(item.record.values),
-        "changed": {
-            name: (shown_value(old), shown_value(new))
-            for name, (old, new) in item.changed.items()
-        },
-    }
-
-
-def shown(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: shown_value(value) for name, value in values.items()}
-
-
-def shown_value(value: Any) -> Any:
-    """Name related rows as a file names them: by natural key, else by pk."""
-    if isinstance(value, list):  # related rows (never recursive: JSON may be deep)
-        return [shown_value(v) if isinstance(v, models.Model) else v for v in value]
-    if isinstance(value, models.Model):
-        natural_key = getattr(value, "natural_key", None)
-        if callable(natural_key):
-            key = natural_key()
-            return key[0] if len(key) == 1 else list(key)
-        return value.pk
-    return value

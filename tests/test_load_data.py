@@ -430,10 +430,23 @@ def test_report_json_is_the_only_thing_on_stdout(tmp_path, people):
     assert report["ok"] is True and report["files"][0]["created"] == 1
 
 
-def test_header_only_file_is_a_clear_error(tmp_path, people):
+def test_header_only_file_is_zero_rows_not_an_error(tmp_path, people):
     path = write_csv(tmp_path / "posts.csv", POST_HEADER, [])
     result = run("load_data", str(path))
-    assert result.returncode == 1 and "only a header" in result.error
+    assert result.error is None, result
+    assert (
+        result.stdout
+        == f"{path}: no rows (the file has only a header); nothing to do\n"
+    )
+    result = run("load_data", str(path), "--report", "json")
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_an_empty_file_without_header_stays_an_error(tmp_path, people):
+    path = tmp_path / "posts.csv"
+    path.write_text("")
+    result = run("load_data", str(path))
+    assert result.returncode == 1 and "empty" in result.error
 
 
 def test_dry_run_of_several_files_sees_rows_the_earlier_files_would_create(

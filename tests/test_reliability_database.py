@@ -176,20 +176,40 @@ def test_no_atomic_abort_keeps_the_batches_before_the_refused_row(tmp_path, peop
 
 
 @contextmanager
-def table_missing(table: str):
-    """Rename a table away, as if migrations had not been run."""
+def renamed(table: str, column: str | None = None):
+    """Rename a table (or one of its columns) away, as if a migration were missing."""
     q = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {q(table)} RENAME TO {q(table + '_away')}")
-    try:
-        yield
-    finally:
+
+    def rename(old: str, new: str) -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {q(table + '_away')} RENAME TO {q(table)}")
+            if column is None:
+                cursor.execute(f"ALTER TABLE {q(old)} RENAME TO {q(new)}")
+            else:
+                cursor.execute(
+                    f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}"
+                )
+
+    name = table if column is None else column
+    rename(name, name + "_away")
+    try:
+        yield
+    finally:
+        rename(name + "_away", name)
+
+
+def test_a_missing_table_says_to_migrate_before_reading(tmp_path, people):
+    path = posts_file(tmp_path, [1, 2, 3])
+    with renamed("blog_post"), transaction.atomic():
+        result = run("load_data", str(path))
+        transaction.set_rollback(True)
+    assert (result.returncode, result.error) == (
+        1,
+        "the 'default' database has no table blog_post: "
+        "run `python manage.py migrate blog` first",
+    )
+    assert result.stdout == ""  # not even a summary of zeros
 
 
 @pytest.mark.parametrize("atomic", [True, False], ids=["atomic", "no-atomic"])
@@ -198,12 +218,12 @@ def test_a_failing_database_aborts_with_one_line_naming_file_and_lines(
 ):
     path = posts_file(tmp_path, [1, 2, 3])
     options = [] if atomic else ["--no-atomic"]
-    with table_missing("blog_post"), transaction.atomic():
+    with renamed("blog_post", "views"), transaction.atomic():
         result = run("load_data", str(path), "--batch-size", "2", *options)
         transaction.set_rollback(True)  # the test's transaction saw the failure
     assert result.returncode == 1
     assert result.error.startswith(f"{path} lines 2-3: the database failed: ")
-    assert "blog_post" in result.error and "\n" not in result.error
+    assert "views" in result.error and "\n" not in result.error
     assert "Traceback" not in result.stderr
     assert result.error.endswith(
         "(nothing was written)" if atomic else "; nothing was committed"

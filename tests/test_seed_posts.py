@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 
 from mysite.blog.management.commands.seed_posts import SAMPLE_FILES
 from mysite.blog.models import Author, Category, Post, Tag
+from tests.zoo.models import Fan, Patron
 
 from .conftest import run
 
@@ -210,6 +212,9 @@ def test_clear_confirmed_replaces_the_blog(monkeypatch, blog):
     )
     assert not Author.objects.filter(username="stray").exists()
     assert counts() == SAMPLE
+    # What was listed before asking is what was deleted.
+    listed = prompts[0].splitlines()[1].strip()
+    assert f"Cleared the blog: {listed}" in result.stdout
 
 
 def test_clear_refused_deletes_nothing(monkeypatch, blog):
@@ -259,15 +264,40 @@ def test_failed_seed_restores_what_clear_deleted(tmp_path: Path, blog):
     assert Author.objects.filter(username="stray").exists()
 
 
-def test_clear_in_a_dry_run_deletes_nothing(monkeypatch, blog):
+def test_clear_in_a_dry_run_only_counts_with_selects(monkeypatch, blog):
     add_stray_rows()
     answer(monkeypatch, "no")  # a dry run does not ask: nothing will be deleted
-    result = run("seed_posts", "--clear", "--dry-run")
+    with CaptureQueriesContext(connection) as queries:
+        result = run("seed_posts", "--clear", "--dry-run")
     assert result.error is None, result.stderr
-    assert "[dry run] Cleared the blog" in result.stdout
-    assert "300 created" in result.stdout  # planned against the cleared blog
+    assert "[dry run] --clear would delete: 301 posts, 30 tags, 8 categories, " in (
+        result.stdout
+    )
+    statements = {q["sql"].split()[0].upper() for q in queries.captured_queries}
+    assert statements == {"SELECT"}, statements  # no BEGIN, DELETE, SAVEPOINT
     assert Author.objects.filter(username="stray").exists()
     assert counts()["posts"] == SAMPLE["posts"] + 1
+
+
+def test_clear_lists_what_cascades_into_other_apps_before_asking(monkeypatch, blog):
+    Fan.objects.create(author=Author.objects.first())
+    prompts = answer(monkeypatch, "no")
+    result = run("seed_posts", "--clear")
+    assert result.error is None, result.stderr
+    assert "1 zoo.Fan rows" in prompts[0]
+    assert Fan.objects.count() == 1
+
+
+def test_clear_refuses_when_another_app_protects_a_row(monkeypatch, blog):
+    Patron.objects.create(author=Author.objects.first())
+    answer(monkeypatch, "yes")
+    result = run("seed_posts", "--clear")
+    assert result.returncode == 1
+    assert result.error == (
+        "--clear cannot delete the blog: 1 row(s) of zoo.Patron protect rows it "
+        "would delete"
+    )
+    assert counts() == SAMPLE
 
 
 def test_seed_for_ci_as_a_real_process(manage):

@@ -211,3 +211,28 @@ class Restaurant(Place):
     """Multi-table inheritance: one row in Place, one here."""
 
     seats = models.PositiveIntegerField(default=0)
+
+
+class Note(models.Model):
+    """No key at all: every import creates (the no-key warning, hints)."""
+
+    text = models.CharField(max_length=50)
+    count = models.IntegerField(null=True, blank=True)
+    day = models.DateField(null=True, blank=True)
+
+
+class Fan(models.Model):
+    """Another app's rows that cascade from a blog author (seed_posts --clear)."""
+
+    # No database constraint: the zoo's tables are made before blog's migrations.
+    author = models.ForeignKey(
+        "blog.Author", on_delete=models.CASCADE, db_constraint=False
+    )
+
+
+class Patron(models.Model):
+    """Another app's rows that protect a blog author from deletion."""
+
+    author = models.ForeignKey(
+        "blog.Author", on_delete=models.PROTECT, db_constraint=False
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import CommandError
 
-from importers.command import USAGE, ImportCommand
+from importers.command import USAGE, ImportCommand, did_you_mean, missing_file
 from importers.importer import Importer
 from importers.registry import file_stem, get_importer, importer_for_model, registered
 
@@ -32,12 +32,18 @@ class Command(ImportCommand):
         )
 
     def get_importer(self, path: str, options: dict[str, Any]) -> type[Importer]:
+        # A misspelt file name is first of all a missing file, not a missing importer.
+        if (why := missing_file(path)) is not None:
+            raise CommandError(why, returncode=USAGE)
         if options.get("model"):
             try:
                 model = apps.get_model(options["model"])
             except (LookupError, ValueError):
+                labels = sorted(m._meta.label for m in apps.get_models())
+                hint = did_you_mean(options["model"], labels)
                 raise CommandError(
-                    f"unknown model {options['model']!r}; use app_label.ModelName",
+                    f"unknown model {options['model']!r}"
+                    f"{hint or '; use app_label.ModelName'}",
                     returncode=USAGE,
                 ) from None
             return importer_for_model(model)

@@ -20,10 +20,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.deletion import Collector
 
 from importers.command import USAGE, ImportCommand
 from importers.importer import Importer
+from importers.interrupts import SignalWindow
 from importers.pipeline import Job, Records
 from importers.registry import file_stem, get_importer
 from mysite.blog.factories import (
@@ -88,8 +90,10 @@ class Command(ImportCommand):
         seed.add_argument(
             "--clear",
             action="store_true",
-            help="delete every author, category, tag and post first, in the same "
-            "transaction: if the seed fails, they are restored",
+            help="delete every author, category, tag and post first (and what "
+            "cascades from them, listed before asking), in the same transaction: if "
+            "the seed fails, they are restored. With --dry-run: count what would be "
+            "deleted, delete nothing",
         )
         seed.add_argument(
             "--noinput",
@@ -125,30 +129,38 @@ class Command(ImportCommand):
             return super().handle(*args, **options)
         using, dry_run = options["database"], options["dry_run"]
         options = {**options, "atomic": True}  # --no-atomic cannot commit inside
-        if options["interactive"] and not dry_run and not self.confirm(using):
+        say = options["verbosity"] >= 1 and options["report"] != "json"
+        doomed = to_delete(using)  # SELECTs only
+        if dry_run:  # nothing is deleted: the seed is planned against today's rows
+            if say:
+                self.stdout.write(f"[dry run] --clear would delete: {doomed}")
+            return super().handle(*args, **options)
+        if options["interactive"] and not self.confirm(using, doomed):
             self.stdout.write("Seed cancelled.")
             return
         # One transaction around the delete and the import's own: a seed that fails
         # (the command raises CommandError) takes the delete back with it.
-        with transaction.atomic(using=using):
-            deleted = clear(using)
-            if options["verbosity"] >= 1 and options["report"] != "json":
-                prefix = "[dry run] " if dry_run else ""
-                self.stdout.write(f"{prefix}Cleared the blog: {deleted}")
-            try:
-                super().handle(*args, **options)
-            except CommandError as exc:
-                message = str(exc) if dry_run else f"{exc}; the cleared rows are back"
-                raise CommandError(message, returncode=exc.returncode) from None
-            if dry_run:
-                transaction.set_rollback(True, using=using)
+        with SignalWindow() as window:
+            with transaction.atomic(using=using):
+                deleted = clear(using)
+                if say:
+                    self.stdout.write(f"Cleared the blog: {deleted}")
+                try:
+                    super().handle(*args, **options)
+                except CommandError as exc:
+                    message = f"{exc}; the cleared rows are back"
+                    raise CommandError(message, returncode=exc.returncode) from None
+                window.hold()  # the commit, then the report: not split by Ctrl-C
+            if self.report is not None:
+                self.report.finished = True  # committed: a signal now says so
 
-    def confirm(self, using: str) -> bool:
+    def confirm(self, using: str, doomed: str) -> bool:
         """Ask, as `flush` does, before deleting the blog's rows."""
         try:
             answer = input(
-                f"This deletes every author, category, tag and post in the {using!r} "
-                "database before seeding.\nAre you sure you want to do this?\n\n"
+                f"This deletes, in the {using!r} database, before seeding:\n"
+                f"    {doomed}\n"
+                "Are you sure you want to do this?\n\n"
                 "    Type 'yes' to continue, or 'no' to cancel: "
             )
         except EOFError:
@@ -159,14 +171,98 @@ class Command(ImportCommand):
         return answer == "yes"
 
 
+#: what --clear deletes, in this order: posts first (they protect their authors)
+CLEARED = (Post, Tag, Category, Author)
+
+
+class Counter(Collector):
+    """Collect what deleting would touch, as the admin's confirmation page does,
+    without deleting: protected rows are noted, not raised.
+
+    `clear()` deletes model after model; rows of a model already collected
+    (`gone`), and their many-to-many links, count as deleted by then.
+    """
+
+    def __init__(self, using: str) -> None:
+        super().__init__(using=using, origin=None)
+        self.protected: list[models.Model] = []
+        self.gone: set[type[models.Model]] = set()
+
+    def related_objects(self, related_model: Any, related_fields: Any, objs: Any):
+        rows = super().related_objects(related_model, related_fields, objs)
+        if related_model in self.gone or related_model._meta.auto_created in self.gone:
+            return rows.none()
+        return rows
+
+    def collect(self, objs: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().collect(objs, *args, **kwargs)
+        except (models.ProtectedError, models.RestrictedError) as error:
+            blocked = getattr(error, "protected_objects", None)
+            self.protected += list(blocked or error.restricted_objects)
+
+    def counts(self) -> dict[type[models.Model], int]:
+        counts: dict[type[models.Model], int] = {}
+        for model, objs in self.data.items():
+            counts[model] = counts.get(model, 0) + len(objs)
+        for queryset in self.fast_deletes:
+            model = queryset.model
+            counts[model] = counts.get(model, 0) + queryset.count()
+        return counts
+
+
+def to_delete(using: str) -> str:
+    """Say what --clear deletes, cascades into other tables included (SELECTs only).
+
+    Refuses when a row of another model protects a row to delete: the delete
+    would fail half-way through the seed.
+    """
+    counter = Counter(using)
+    for model in CLEARED:
+        counter.collect(model._base_manager.using(using).all())
+        counter.gone.add(model)
+    if outside := counter.protected:
+        label = type(outside[0])._meta.label
+        raise CommandError(
+            f"--clear cannot delete the blog: {len(outside)} row(s) of {label} "
+            "protect rows it would delete",
+            returncode=1,
+        )
+    counts = counter.counts()
+    ordered = [
+        *CLEARED,
+        *sorted(set(counts) - set(CLEARED), key=lambda m: m._meta.label),
+    ]
+    return ", ".join(
+        f"{counts.get(model, 0)} {described(model)}"
+        for model in ordered
+        if model in CLEARED or counts.get(model)
+    )
+
+
+def described(model: type[models.Model]) -> str:
+    """Name a model's rows: `posts`, or `blog.Post_tags rows` for other tables."""
+    if model in CLEARED:
+        return str(model._meta.verbose_name_plural)
+    return f"{model._meta.label} rows"
+
+
 def clear(using: str) -> str:
     """Delete the blog's rows, posts first (they protect their authors)."""
-    counts = []
-    for model in (Post, Tag, Category, Author):
+    deleted: dict[str, int] = {}
+    for model in CLEARED:
         _, per_model = model._base_manager.using(using).all().delete()
-        name = model._meta.verbose_name_plural
-        counts.append(f"{per_model.get(model._meta.label, 0)} {name}")
-    return ", ".join(counts)
+        for label, count in per_model.items():
+            deleted[label] = deleted.get(label, 0) + count
+    labels = {m._meta.label: m for m in CLEARED}
+    return ", ".join(
+        f"{deleted.get(label, 0)} {model._meta.verbose_name_plural}"
+        for label, model in labels.items()
+    ) + "".join(
+        f", {count} {label} rows"
+        for label, count in sorted(deleted.items())
+        if label not in labels and count
+    )
 
 
 def generated_jobs(count: int, seed: int) -> list[Job]:
