@@ -109,8 +109,15 @@ class Command(BaseCommand):
         finally:
             if progress is not None:
                 progress.close()
+        label = importer.model._meta.label
+        if not importer.get_key() and options["verbosity"] >= 1:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{label} has no key: loading this file back creates every row "
+                    "again; load it into an empty table"
+                )
+            )
         if output != "-" and options["verbosity"] >= 1:
-            label = importer.model._meta.label
             self.stderr.write(f"Exported {rows} {label} rows to {output} ({fmt}).")
 
     def write(self, exporter: Exporter, writer_class, output: str, progress) -> int:
