@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
@@ -92,6 +93,14 @@ class Command(ImportCommand):
             "transaction: if the seed fails, they are restored",
         )
         seed.add_argument(
+            "--snapshot",
+            nargs="?",
+            const=str(FIXTURES),
+            metavar="DIR",
+            help="the other direction: export the blog of --database into DIR "
+            "(default fixtures/) as the files seed_posts loads, with export_data",
+        )
+        seed.add_argument(
             "--noinput",
             "--no-input",
             action="store_false",
@@ -121,6 +130,8 @@ class Command(ImportCommand):
         return generated_jobs(count, options["seed"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["snapshot"] is not None:
+            return self.snapshot(Path(options["snapshot"]), options)
         if not options["clear"]:
             return super().handle(*args, **options)
         using, dry_run = options["database"], options["dry_run"]
@@ -142,6 +153,25 @@ class Command(ImportCommand):
                 raise CommandError(message, returncode=exc.returncode) from None
             if dry_run:
                 transaction.set_rollback(True, using=using)
+
+    def snapshot(self, directory: Path, options: dict[str, Any]) -> None:
+        """Write the blog as SAMPLE_FILES, which seed_posts loads back unchanged."""
+        if options["files"] or options["count"] is not None or options["clear"]:
+            raise CommandError(
+                "--snapshot takes no FILE, --count or --clear", returncode=USAGE
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        for sample in SAMPLE_FILES:
+            call_command(
+                "export_data",
+                file_stem(sample),
+                output=str(directory / Path(sample).name),
+                database=options["database"],
+                verbosity=options["verbosity"],
+                no_progress=options["no_progress"],
+                stdout=self.stdout._out,
+                stderr=self.stderr._out,
+            )
 
     def confirm(self, using: str) -> bool:
         """Ask, as `flush` does, before deleting the blog's rows."""
