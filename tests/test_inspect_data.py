@@ -176,3 +176,65 @@ def test_semicolons_and_bom_guesses(inspected):
     assert "order_id = models.CharField(max_length=10, unique=True)" in code
     assert "'Unit Price': 'unit_price'" in code
     assert "shipped = models.BooleanField()" in code
+
+
+# -- the guesses, one column at a time (no database) ---------------------------------
+
+GUESSES = [
+    (["1", "2", "300"], "models.SmallIntegerField()"),
+    (["1", "", "70000"], "models.IntegerField(null=True, blank=True)"),
+    (["-1", "9999999999"], "models.BigIntegerField()"),
+    (["007", "123"], "models.CharField(max_length=10)"),
+    (["+33", "44"], "models.CharField(max_length=10)"),
+    (["1.5", "22.25", "3"], "models.DecimalField(max_digits=4, decimal_places=2)"),
+    (["1e5", "2.5"], "models.FloatField()"),
+    (["yes", "no", "YES"], "models.BooleanField()"),
+    (["0", "1", ""], "models.BooleanField(null=True, blank=True)"),
+    (["2024-01-31", "NA"], "models.DateField(null=True, blank=True)"),
+    (["2024-01-31T10:00:00+01:00"], "models.DateTimeField()"),
+    (["2024-01-31 10:00:00"], "models.DateTimeField()"),
+    (["a" * 300], "models.TextField()"),
+    (["two\nlines"], "models.TextField()"),
+    (["abc", ""], "models.CharField(max_length=10, blank=True)"),
+    ([[1, 2], None], "models.JSONField(null=True, blank=True)"),
+    ([True, False, None], "models.BooleanField(null=True, blank=True)"),
+    ([3, 4.5], "models.DecimalField(max_digits=2, decimal_places=1)"),
+]
+
+
+@pytest.mark.parametrize(("values", "code"), GUESSES)
+def test_guess_field(values, code):
+    from importers.inspect import guess_field
+
+    assert guess_field("c", "c", values, {"", "NA"}, choices=False).code == code
+
+
+def test_choices_only_when_asked():
+    from importers.inspect import guess_field
+
+    values = ["draft", "published"] * 5
+    assert "choices" not in guess_field("s", "s", values, {""}, choices=False).code
+    asked = guess_field("s", "s", values, {""}, choices=True).code
+    assert "choices=[('draft', 'draft'), ('published', 'published')]" in asked
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("Order ID", "order_id"), ("unitPrice", "unit_price"), ("id", "id_value"),
+     ("class", "class_value"), ("2nd", "column_2nd"), ("Shipped?", "shipped"),
+     ("a__b", "a_b"), ("", "column")],
+)  # fmt: skip
+def test_field_name(header, name):
+    from importers.inspect import field_name
+
+    assert field_name(header, set()) == name
+
+
+@pytest.mark.django_db
+def test_usage_errors(tmp_path):
+    from .conftest import run
+
+    assert run("inspect_data", str(tmp_path / "nope.csv")).returncode == 2
+    (tmp_path / "x.csv").write_text("a\n1\n")
+    result = run("inspect_data", str(tmp_path / "x.csv"), "--name", "not a name")
+    assert result.returncode == 2
