@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import IO, Any, ClassVar
 
+from django.db import models
 from django.utils.duration import duration_iso_string
 
 from .exporting import Column
@@ -104,12 +105,17 @@ class Writer:
     def close(self) -> None:
         """Write what follows the rows."""
 
-    def cells(self, row: list[Any]) -> list[str]:
-        """Return a row as text cells; related keys joined by the separator."""
-        return [
-            self.separator.join(map(as_text, value)) if c.many else as_text(value)
-            for c, value in zip(self.columns, row, strict=True)
-        ]
+
+def written_as_is(column: Column) -> bool:
+    """Return whether the csv module writes this column's values as we would."""
+    if column.many:
+        return False
+    field = column.field
+    if field.is_relation:
+        field = field.related_model._meta.get_field(column.lookup)
+    if field.is_relation or field.get_internal_type() == "BooleanField":
+        return False
+    return isinstance(field, (models.CharField, models.TextField, models.IntegerField))
 
 
 class CSVWriter(Writer):
@@ -121,17 +127,29 @@ class CSVWriter(Writer):
         super().__init__(stream, columns, separator)
         self.buffer = io.StringIO()
         self.csv = csv.writer(self.buffer, lineterminator="\n", **self.dialect)
-        self.many = any(c.many for c in self.columns)
+        # The csv module writes text, integers and None (as "") itself; only the
+        # other columns need converting, in place.
+        self.converted = [
+            (i, self.converter(c))
+            for i, c in enumerate(self.columns)
+            if not written_as_is(c)
+        ]
+
+    def converter(self, column: Column) -> Callable[[Any], str]:
+        if column.many:
+            join = self.separator.join
+            return lambda keys: join(map(as_text, keys))
+        return as_text
 
     def header(self) -> None:
         self.csv.writerow([c.header for c in self.columns])
         self.flush()
 
     def write(self, rows: list[list[Any]]) -> None:
-        if self.many:
-            self.csv.writerows(map(self.cells, rows))
-        else:
-            self.csv.writerows([list(map(as_text, row)) for row in rows])
+        for i, convert in self.converted:
+            for row in rows:
+                row[i] = convert(row[i])
+        self.csv.writerows(rows)
         self.flush()
 
     def flush(self) -> None:
