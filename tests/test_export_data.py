@@ -159,3 +159,26 @@ def test_no_key_warns(db):
     result = run("export_data", "--model", "zoo.SignalLog")
     assert result.error is None
     assert "no key" in result.stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_only(blog, tmp_path):
+    from django.core.management import call_command
+
+    err = Terminal()
+    call_command("export_data", "posts", "-o", str(tmp_path / "p.csv"), stderr=err)
+    assert "300/300" in err.getvalue() and "rows" in err.getvalue()
+    quiet = Terminal()
+    call_command(
+        "export_data", "posts", "-o", str(tmp_path / "p.csv"), "--no-progress",
+        stderr=quiet,
+    )  # fmt: skip
+    assert "300/300" not in quiet.getvalue()
+    assert (
+        "300/300"
+        not in run("export_data", "posts", "-o", str(tmp_path / "q.csv")).stderr
+    )
