@@ -9,6 +9,7 @@ from django.apps import apps
 from django.core.management.base import CommandError
 
 from importers.command import USAGE, ImportCommand, did_you_mean, missing_file
+from importers.discovery import DISCOVERY, add_discovery_arguments, discover
 from importers.importer import Importer
 from importers.registry import file_stem, get_importer, importer_for_model, registered
 
@@ -19,6 +20,20 @@ class Command(ImportCommand):
         "under the file's name (posts.csv -> posts), or --importer NAME, or "
         "--model app_label.Model for any model."
     )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        super().add_arguments(parser)
+        add_discovery_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if any(options.get(name) for name in DISCOVERY):
+            return discover(self, options)
+        if not options["files"]:
+            raise CommandError(
+                "give at least one FILE (or --list, --describe, --template)",
+                returncode=USAGE,
+            )
+        return super().handle(*args, **options)
 
     def add_import_arguments(self, parser: ArgumentParser) -> None:
         which = parser.add_mutually_exclusive_group()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models, transaction
 from django.db.models.deletion import Collector
@@ -96,6 +97,14 @@ class Command(ImportCommand):
             "deleted, delete nothing",
         )
         seed.add_argument(
+            "--snapshot",
+            nargs="?",
+            const=str(FIXTURES),
+            metavar="DIR",
+            help="the other direction: export the blog of --database into DIR "
+            "(default fixtures/) as the files seed_posts loads, with export_data",
+        )
+        seed.add_argument(
             "--noinput",
             "--no-input",
             action="store_false",
@@ -125,6 +134,8 @@ class Command(ImportCommand):
         return generated_jobs(count, options["seed"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["snapshot"] is not None:
+            return self.snapshot(Path(options["snapshot"]), options)
         if not options["clear"]:
             return super().handle(*args, **options)
         using, dry_run = options["database"], options["dry_run"]
@@ -153,6 +164,25 @@ class Command(ImportCommand):
                 window.hold()  # the commit, then the report: not split by Ctrl-C
             if self.report is not None:
                 self.report.finished = True  # committed: a signal now says so
+
+    def snapshot(self, directory: Path, options: dict[str, Any]) -> None:
+        """Write the blog as SAMPLE_FILES, which seed_posts loads back unchanged."""
+        if options["files"] or options["count"] is not None or options["clear"]:
+            raise CommandError(
+                "--snapshot takes no FILE, --count or --clear", returncode=USAGE
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        for sample in SAMPLE_FILES:
+            call_command(
+                "export_data",
+                file_stem(sample),
+                output=str(directory / Path(sample).name),
+                database=options["database"],
+                verbosity=options["verbosity"],
+                no_progress=options["no_progress"],
+                stdout=self.stdout._out,
+                stderr=self.stderr._out,
+            )
 
     def confirm(self, using: str, doomed: str) -> bool:
         """Ask, as `flush` does, before deleting the blog's rows."""
