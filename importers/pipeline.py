@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.db import Error, connections, models, transaction
 
 from .converters import ConvertOptions
 from .errors import SourceError
 from .errorsfile import ErrorsFile
+from .frames import frame_reader
 from .importer import Importer
 from .mapping import map_columns
 from .options import ImportOptions
@@ -29,6 +30,9 @@ from .results import FileReport, Report, RowError
 from .sources import open_source
 from .validation import Record, Rejected, Validator
 from .writers import Writer
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 
 @dataclass
@@ -69,7 +73,7 @@ def batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
-Job = tuple[type[Importer], "str | Records"]
+Job = tuple[type[Importer], "str | Records | DataFrame"]
 
 
 def run_import(
@@ -160,8 +164,12 @@ class ImportRun:
         return self.report
 
     @contextmanager
-    def open_rows(self, path: str | Records) -> Iterator[Opened]:
-        """Open a file (or in-memory records) as rows, with what progress needs."""
+    def open_rows(self, path: str | Records | DataFrame) -> Iterator[Opened]:
+        """Open a file (or in-memory records, a frame) as rows, for progress too."""
+        frame = frame_reader(path)
+        if frame is not None:
+            yield Opened(frame.name, None, iter(frame), frame.columns, lambda: 0)
+            return
         if isinstance(path, Records):
             rows = (
                 Row(number, dict(values))
@@ -180,7 +188,9 @@ class ImportRun:
                 source.name, source.size, iter(reader), reader.columns, source.position
             )
 
-    def import_file(self, importer: type[Importer], path: str | Records) -> None:
+    def import_file(
+        self, importer: type[Importer], path: str | Records | DataFrame
+    ) -> None:
         options = self.options
         setup = self.setups[importer]
         started = time.perf_counter()
