@@ -213,7 +213,7 @@ class Restaurant(Place):
     seats = models.PositiveIntegerField(default=0)
 
 
-# -- DataFrames and Parquet -------------------------------------------------------------
+# -- DataFrames and Parquet --------------------------------------------------------
 class Typed(models.Model):
     """One nullable field per value type a DataFrame or a Parquet column carries."""
 
