@@ -301,3 +301,17 @@ def test_an_empty_frame_is_refused_as_a_header_only_file():
     empty = pd.DataFrame({"username": [], "name": []})
     with pytest.raises(SourceError, match="only a header"):
         run_import([(AuthorImporter, empty)])
+
+
+@pytest.mark.django_db
+def test_a_rejected_frame_row_goes_to_the_errors_file_with_its_cells(tmp_path):
+    AuthorFactory(username="ada")
+    frame = posts_frame(title=["One", None], tags=[["a"], ["b", "c"]])
+    errors = tmp_path / "errors.csv"
+    report = run_import(
+        [(PostImporter, frame)], ImportOptions(on_error="skip", errors_file=errors)
+    )
+    assert report.total("create") == 1
+    lines = errors.read_text().splitlines()
+    assert lines[0] == "slug,title,author,body,tags,line,error"
+    assert lines[1].startswith('two,,ada,text,"[""b"", ""c""]",2,title: ')

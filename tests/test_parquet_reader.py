@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+import uuid
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -16,17 +17,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from importers import read_frame
+from importers import read_frame, run_import
 from importers.errors import SourceError
+from importers.importer import Importer
 from importers.readers import formats, get_reader, reader_for
 from importers.readers.parquet import ParquetReader
 from importers.sources import open_source
 from mysite.blog.models import Author, Category, Post, Tag
+from tests.zoo.models import Typed
 
 from .conftest import REFERENCE_ROWS, run
 from .test_load_data import assert_posts_match, load_people
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+TypedImporter = Importer.for_model(Typed)
 
 
 def read(path: Path) -> tuple[list[str] | None, list]:
@@ -249,3 +253,32 @@ def test_a_bad_parquet_file_is_one_clear_line_without_traceback(
     )
     assert expected in lines[0]
     assert not Author.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_field_kind_round_trips_through_parquet(tmp_path):
+    Typed.objects.create(
+        key="full",
+        label="x",
+        flag=False,
+        count=-3,
+        amount=Decimal("12.30"),
+        ratio=0.1,
+        day=date(2024, 3, 1),
+        at=datetime(2024, 3, 1, 10, 30, 0, 123456, tzinfo=UTC),
+        span=timedelta(days=2, microseconds=5),
+        uid=uuid.uuid4(),
+    )
+    Typed.objects.create(key="empty")
+    before = read_frame(Typed.objects.order_by("key"))
+    path = tmp_path / "typed.parquet"
+    before.to_parquet(path)
+    kinds = pq.ParquetFile(path).schema_arrow
+    assert str(kinds.field("amount").type) == "decimal128(4, 2)"
+    assert str(kinds.field("at").type) == "timestamp[us, tz=UTC]"
+    report = run_import([(TypedImporter, str(path))])
+    assert report.ok, report.files[0].errors
+    assert report.total("unchanged") == 2
+    Typed.objects.all().delete()
+    assert run_import([(TypedImporter, str(path))]).total("create") == 2
+    pd.testing.assert_frame_equal(read_frame(Typed.objects.order_by("key")), before)
