@@ -6,7 +6,7 @@ pyarrow (the `parquet` extra) streams the file a batch at a time
 (`ParquetFile.iter_batches`), so memory is bounded by one row group and one
 batch. Typed columns reach the converters as typed values, never as text:
 integers, floats (NaN is missing), booleans, decimal128 as exact Decimals, dates,
-timestamps (aware when the column has a time zone, truncated to microseconds),
+timestamps (aware, in UTC, when the column has a time zone; to microseconds),
 lists (many-to-many keys). A Row's line is its 1-based position in the file and
 its index the pandas index label the file records (to_parquet), else the
 0-based position. pyarrow is imported only when a file is read.
@@ -15,6 +15,8 @@ its index the pandas index label the file records (to_parquet), else the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from importers.frames import narrow_float
@@ -24,6 +26,7 @@ from importers.sources import Source
 
 INSTALL = "reading .parquet files needs pyarrow: pip install django-importers[parquet]"
 BATCH_ROWS = 4096
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ParquetReader(Reader):
@@ -116,23 +119,47 @@ def index_columns(metadata: dict | None) -> tuple[list[str], tuple[int, int]]:
 def python_values(column: Any) -> list[Any]:
     """Return a column of a batch as Python values of their own type; null is None."""
     import pyarrow
-    import pyarrow.compute
 
     kind = column.type
     types = pyarrow.types
     if types.is_dictionary(kind):  # a pandas categorical
         return python_values(column.dictionary_decode())
-    if types.is_timestamp(kind) and kind.unit == "ns":
-        # Python's datetime holds microseconds, as the database does.
-        unit = pyarrow.timestamp("us", kind.tz)
-        column = pyarrow.compute.cast(column, unit, safe=False)
-    elif types.is_duration(kind) and kind.unit == "ns":
-        column = pyarrow.compute.cast(column, pyarrow.duration("us"), safe=False)
+    if types.is_timestamp(kind):
+        return moments(column, aware=kind.tz is not None)
+    if types.is_decimal(kind):
+        # Arrow writes a decimal's exact digits; Decimal() reads them three times
+        # faster than to_pylist() builds them.
+        texts = column.cast(pyarrow.string()).to_pylist()
+        return [None if text is None else Decimal(text) for text in texts]
+    if types.is_duration(kind) and kind.unit == "ns":
+        column = column.cast(pyarrow.duration("us"), safe=False)
     values = column.to_pylist()
     if types.is_floating(kind):
         if kind.bit_width < 64:
             return [narrow_float(v, kind.bit_width // 8) for v in values]
         return [None if v != v else v for v in values]  # NaN (and None) is missing
+    return values
+
+
+def moments(column: Any, *, aware: bool) -> list[datetime | str | None]:
+    """Return timestamps as datetimes: in UTC when the column has a time zone.
+
+    Python's datetime holds microseconds, as the database does: nanoseconds are
+    dropped. Built from microseconds since the epoch, seven times faster than
+    to_pylist() (which converts each value to the column's zone); a value past
+    year 9999 stays text, for the converter to reject.
+    """
+    import pyarrow
+
+    unit = pyarrow.timestamp("us", column.type.tz)
+    micros = column.cast(unit, safe=False).cast(pyarrow.int64()).to_pylist()
+    epoch = EPOCH if aware else EPOCH.replace(tzinfo=None)
+    values: list[datetime | str | None] = []
+    for number in micros:
+        try:
+            values.append(None if number is None else epoch + timedelta(0, 0, number))
+        except OverflowError:
+            values.append(f"{number} microseconds since 1970-01-01")
     return values
 
 
