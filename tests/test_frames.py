@@ -102,6 +102,14 @@ def test_a_pandas_value_becomes_a_python_cell(value, expected):
             pd.Series(pd.to_datetime(["2024-03-01 10:30"]).tz_localize("UTC")),
             [datetime(2024, 3, 1, 10, 30, tzinfo=UTC)],
         ),
+        (
+            pd.Series(pd.to_datetime(["1969-12-31 23:59:59.999999999", None])),
+            [datetime(1969, 12, 31, 23, 59, 59, 999999), None],  # ns dropped
+        ),
+        (
+            pd.Series(pd.to_datetime(["2024-03-01 10:30+01:00"])).dt.tz_convert(PARIS),
+            [datetime(2024, 3, 1, 9, 30, tzinfo=UTC)],  # aware, in UTC
+        ),
         (pd.Series([Decimal("1.50"), None]), [Decimal("1.50"), None]),
         (
             pd.Series(pd.to_timedelta([90, None], unit="s")),

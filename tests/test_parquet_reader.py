@@ -72,6 +72,11 @@ def test_registered_as_a_built_in_format():
             [datetime(2024, 3, 1, 9, 30, 0, 123456, tzinfo=UTC)],  # aware, to µs
         ),
         (
+            pa.array([-1], pa.timestamp("ns")),  # nanoseconds dropped, not rounded
+            [datetime(1969, 12, 31, 23, 59, 59, 999999)],
+        ),
+        (pa.array([0], pa.timestamp("s", "UTC")), [datetime(1970, 1, 1, tzinfo=UTC)]),
+        (
             pa.array([253402300800_000000], pa.timestamp("us")),  # year 10000
             ["253402300800000000 microseconds since 1970-01-01"],  # then rejected
         ),

@@ -15,18 +15,18 @@ its index the pandas index label the file records (to_parquet), else the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from importers.frames import narrow_float
+from importers.frames import from_micros, narrow_float
 from importers.readers.base import DEFAULT_OPTIONS, Reader, ReadOptions, Row
 from importers.readers.xlsx import seekable
 from importers.sources import Source
 
 INSTALL = "reading .parquet files needs pyarrow: pip install django-importers[parquet]"
 BATCH_ROWS = 4096
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SCALES = {"s": (1_000_000, 1), "ms": (1000, 1), "us": (1, 1), "ns": (1, 1000)}
 
 
 class ParquetReader(Reader):
@@ -146,21 +146,16 @@ def moments(column: Any, *, aware: bool) -> list[datetime | str | None]:
 
     Python's datetime holds microseconds, as the database does: nanoseconds are
     dropped. Built from microseconds since the epoch, seven times faster than
-    to_pylist() (which converts each value to the column's zone); a value past
-    year 9999 stays text, for the converter to reject.
+    to_pylist() (which converts each value to the column's zone).
     """
     import pyarrow
 
-    unit = pyarrow.timestamp("us", column.type.tz)
-    micros = column.cast(unit, safe=False).cast(pyarrow.int64()).to_pylist()
-    epoch = EPOCH if aware else EPOCH.replace(tzinfo=None)
-    values: list[datetime | str | None] = []
-    for number in micros:
-        try:
-            values.append(None if number is None else epoch + timedelta(0, 0, number))
-        except OverflowError:
-            values.append(f"{number} microseconds since 1970-01-01")
-    return values
+    times, per = SCALES[column.type.unit]
+    numbers = column.cast(pyarrow.int64()).to_pylist()
+    # Floor division: 1969-12-31 23:59:59.999999999 keeps its .999999.
+    return from_micros(
+        [None if n is None else n * times // per for n in numbers], aware
+    )
 
 
 def first_line(exc: Exception) -> str:
