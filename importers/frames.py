@@ -55,13 +55,14 @@ class FrameReader:
         self.batch_size = batch_size
         self.columns = [str(column) for column in frame.columns]
         self.cell = cell_converter()
+        self.strings = sys.modules["pandas"].StringDtype
 
     def __iter__(self) -> Iterator[Row]:
         frame, size = self.frame, self.batch_size
         width = len(self.columns)
         for start in range(0, len(frame), size):
             chunk = frame.iloc[start : start + size]  # a view, not a copy
-            labels = [label(value, self.cell) for value in chunk.index.tolist()]
+            labels = self.values(chunk.index.to_series(), label=True)
             columns = [self.values(chunk.iloc[:, j]) for j in range(width)]
             rows = zip(*columns, strict=True) if width else [()] * len(labels)
             for line, index, cells in zip(
@@ -69,13 +70,17 @@ class FrameReader:
             ):
                 yield Row(line, list(cells), index=index)
 
-    def values(self, series: Any) -> list[Any]:
+    def values(self, series: Any, *, label: bool = False) -> list[Any]:
         """Return one column of a slice as Python values, missing ones as None."""
         dtype = series.dtype
         kind = getattr(dtype, "kind", "O")
         numpy_dtype = type(dtype).__module__ == "numpy"
         if kind in "iub" and numpy_dtype:
             return series.tolist()  # already Python ints and bools, never missing
+        if label:
+            return [plain_label(value, self.cell) for value in series.tolist()]
+        if isinstance(dtype, self.strings):  # "string", and pandas 3's "str"
+            return [v if v.__class__ is str else None for v in series.tolist()]
         if kind == "f" and dtype.itemsize < 8:
             return [narrow_float(v, dtype.itemsize) for v in series.tolist()]
         if kind == "f" and numpy_dtype:
@@ -123,10 +128,10 @@ def from_micros(micros: list[int | None], aware: bool) -> list[Any]:
     return values
 
 
-def label(value: Any, cell: Callable[[Any], Any]) -> Any:
+def plain_label(value: Any, cell: Callable[[Any], Any]) -> Any:
     """Return an index label as a report shows it: a plain, JSON-ready value."""
     if isinstance(value, tuple):
-        return tuple(label(part, cell) for part in value)
+        return tuple(plain_label(part, cell) for part in value)
     value = cell(value)
     if value is None or isinstance(value, (str, int, float)):
         return value
