@@ -142,3 +142,16 @@ def test_rows_are_streamed_in_chunks_without_model_instances(
     assert built == []
     assert len(frame) == Post.objects.count()
     assert frame.index.equals(pd.RangeIndex(len(frame)))
+
+
+def test_the_readme_example_updates_just_the_changed_rows(blog):
+    frame = read_frame(Post.objects.filter(status="published"))
+    busy = frame["views"] > 1000
+    frame.loc[busy, "status"] = "draft"
+    report = run_import([(PostImporter, frame)])
+    assert report.ok, report.files[0].errors
+    assert report.total("update") == busy.sum() > 0
+    assert report.total("unchanged") == len(frame) - busy.sum()
+    assert set(
+        Post.objects.filter(views__gt=1000).values_list("status", flat=True)
+    ) == {"draft"}
