@@ -753,7 +753,7 @@ def builtins_only(registry, settings):
 
 
 def test_builtin_formats(builtins_only):
-    assert formats() == ["csv", "json", "jsonl", "tsv"]
+    assert formats() == ["csv", "json", "jsonl", "parquet", "tsv"]
     assert get_reader("csv") is CSVReader
     assert get_reader("tsv") is TSVReader
     assert get_reader("json") is JSONArrayReader
