@@ -15,6 +15,7 @@ _PUBLIC = {
     "register": "importers.registry",
     "ImportCommand": "importers.command",
     "run_import": "importers.pipeline",
+    "read_frame": "importers.frame_export",
     "ImportOptions": "importers.options",
     "Report": "importers.results",
     "RowError": "importers.results",

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from django.db import Error, connections, models, transaction
 
 from .converters import ConvertOptions
 from .errors import ConfigurationError, SourceError
 from .errorsfile import ErrorsFile, check_path
+from .frames import frame_reader
 from .importer import Importer, key_problem, lookup_problem
 from .interrupts import SignalWindow
 from .mapping import KeyResolver, map_columns
@@ -33,6 +34,9 @@ from .rules import DeclaredRules
 from .sources import open_source
 from .validation import Record, Rejected, Validator
 from .writers import Writer
+
+if TYPE_CHECKING:
+    from pandas import DataFrame
 
 
 @dataclass
@@ -73,7 +77,7 @@ def batched(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
-Job = tuple[type[Importer], "str | Records"]
+Job = tuple[type[Importer], "str | Records | DataFrame"]
 
 
 def run_import(
@@ -211,8 +215,12 @@ class ImportRun:
         return self.report
 
     @contextmanager
-    def open_rows(self, path: str | Records) -> Iterator[Opened]:
-        """Open a file (or in-memory records) as rows, with what progress needs."""
+    def open_rows(self, path: str | Records | DataFrame) -> Iterator[Opened]:
+        """Open a file (or in-memory records, a frame) as rows, for progress too."""
+        frame = frame_reader(path)
+        if frame is not None:
+            yield Opened(frame.name, None, iter(frame), frame.columns, lambda: 0)
+            return
         if isinstance(path, Records):
             rows = (
                 Row(number, dict(values))
@@ -233,7 +241,9 @@ class ImportRun:
                 source.name, source.size, iter(reader), reader.columns, source.position
             )
 
-    def import_file(self, importer: type[Importer], path: str | Records) -> None:
+    def import_file(
+        self, importer: type[Importer], path: str | Records | DataFrame
+    ) -> None:
         options = self.options
         setup = self.setups[importer]
         started = time.perf_counter()

@@ -42,6 +42,7 @@ FORMATS = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".parquet": "parquet",
 }
 DECOMPRESSORS: dict[str, Callable[[Any], BinaryIO]] = {
     ".gz": lambda file: gzip.GzipFile(fileobj=file, mode="rb"),

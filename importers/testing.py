@@ -18,27 +18,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from os import PathLike, fspath
+from typing import TYPE_CHECKING
 
+from .frames import is_frame
 from .importer import Importer
 from .options import ImportOptions
 from .pipeline import Records, run_import
 from .registry import file_stem, get_importer, registered
 from .results import Report
 
-Source = str | PathLike[str] | Records
+if TYPE_CHECKING:
+    from pandas import DataFrame
+
+Source = str | PathLike[str] | Records  # or a pandas DataFrame
 SHOWN_ERRORS = 20
 
 __all__ = ["Records", "import_file", "import_files"]
 
 
 def import_file(
-    source: Source,
+    source: Source | DataFrame,
     importer: type[Importer] | str | None = None,
     *,
     expect_errors: bool = False,
     **options: object,
 ) -> Report:
-    """Import one file (or Records) and return the Report; see `import_files`."""
+    """Import one file (Records, a DataFrame) and return the Report; see below."""
     __tracebackhide__ = True
     return import_files(
         source, importer=importer, expect_errors=expect_errors, **options
@@ -46,15 +51,16 @@ def import_file(
 
 
 def import_files(
-    *sources: Source,
+    *sources: Source | DataFrame,
     importer: type[Importer] | str | None = None,
     expect_errors: bool = False,
     **options: object,
 ) -> Report:
-    """Import files or Records in order, in one run, and return the Report.
+    """Import files, Records or DataFrames in order, in one run; return the Report.
 
     The importer is `importer` (a class or a registered name), else the one
-    registered under each file's name (posts.csv -> posts) or Records' name.
+    registered under each file's name (posts.csv -> posts) or Records' name
+    (`Records("posts", frame)` names a DataFrame).
     `options` are ImportOptions fields (dry_run=True, mode="create", ...). Unless
     `expect_errors`, a rejected row or an aborted run fails with an AssertionError
     listing the rows and why.
@@ -68,12 +74,20 @@ def import_files(
 
 
 def importer_for(
-    source: Source, importer: type[Importer] | str | None
+    source: Source | DataFrame, importer: type[Importer] | str | None
 ) -> type[Importer]:
     """Return the importer class for one source, or fail naming the known ones."""
     if isinstance(importer, type):
         return importer
-    path = source.name if isinstance(source, Records) else fspath(source)
+    if is_frame(source):
+        if importer is None:
+            raise LookupError(
+                "a DataFrame has no name to find its importer by: pass "
+                "importer=ImporterClass or importer='name', or Records('name', frame)"
+            )
+        path = ""
+    else:
+        path = source.name if isinstance(source, Records) else fspath(source)
     name = importer or file_stem(path)
     found = get_importer(name)
     if found is None:
@@ -101,8 +115,8 @@ def describe_failure(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _path(source: Source) -> str | Records:
-    return source if isinstance(source, Records) else fspath(source)
+def _path(source: Source | DataFrame) -> str | Records | DataFrame:
+    return source if isinstance(source, Records) or is_frame(source) else fspath(source)
 
 
 try:

@@ -754,7 +754,7 @@ def builtins_only(registry, settings):
 
 
 def test_builtin_formats(builtins_only):
-    assert formats() == ["csv", "json", "jsonl", "tsv"]
+    assert formats() == ["csv", "json", "jsonl", "parquet", "tsv"]
     assert get_reader("csv") is CSVReader
     assert get_reader("tsv") is TSVReader
     assert get_reader("json") is JSONArrayReader
@@ -767,7 +767,7 @@ def test_builtin_readers_are_imported_when_used():
         "assert 'importers.readers.csv' not in sys.modules\n"
         "r.get_reader('jsonl')\n"
         "assert 'importers.readers.csv' not in sys.modules\n"
-        "assert r.formats() == ['csv', 'json', 'jsonl', 'tsv']\n"
+        "assert r.formats() == ['csv', 'json', 'jsonl', 'parquet', 'tsv']\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
@@ -778,7 +778,8 @@ def test_unknown_format_lists_the_formats(builtins_only):
         get_reader("xml")
     assert info.value.code == "unknown_format"
     assert (
-        str(info.value) == "unknown format 'xml'; known formats: csv, json, jsonl, tsv"
+        str(info.value)
+        == "unknown format 'xml'; known formats: csv, json, jsonl, parquet, tsv"
     )
 
 
@@ -791,7 +792,7 @@ def test_cannot_tell_the_format(tmp_path, builtins_only):
     assert info.value.code == "unknown_format"
     assert str(info.value) == (
         f"cannot tell the format of {source.name}; use --format with one of: "
-        "csv, json, jsonl, tsv"
+        "csv, json, jsonl, parquet, tsv"
     )
 
 
@@ -831,7 +832,8 @@ def test_readers_from_the_setting(registry, settings, tmp_path, monkeypatch):
     with pytest.raises(SourceError) as info:
         get_reader("xlsx")
     message = str(info.value)
-    assert "unknown format 'xlsx'; known formats: csv, json, jsonl, psv, tsv" in message
+    known = "csv, json, jsonl, parquet, psv, tsv"
+    assert f"unknown format 'xlsx'; known formats: {known}" in message
     assert (
         "needs 'not_installed_thing_xyz': pip install not_installed_thing_xyz"
         in message

@@ -32,6 +32,7 @@ BUILTIN_READERS = {
     "tsv": "importers.readers.csv.TSVReader",
     "json": "importers.readers.json.JSONArrayReader",
     "jsonl": "importers.readers.json.JSONLinesReader",
+    "parquet": "importers.readers.parquet.ParquetReader",
 }
 _registered: dict[str, type[Reader]] = {}
 _plugins: dict[str, SourceError | None] = {}  # IMPORTERS_READERS path -> its failure

@@ -22,7 +22,7 @@ class Row(NamedTuple):
 
     line: int  # 1-based physical line where the record starts
     cells: list[str] | dict[str, Any]  # CSV: aligned with Reader.columns; JSON: object
-    index: int | None = None  # JSON array: 0-based position of the item
+    index: Any = None  # JSON array: 0-based item; a frame, Parquet: the index label
     error: str | None = None  # this record is unreadable, but the file goes on
     code: str | None = None  # machine-readable code of `error`
 

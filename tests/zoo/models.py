@@ -236,3 +236,17 @@ class Patron(models.Model):
     author = models.ForeignKey(
         "blog.Author", on_delete=models.PROTECT, db_constraint=False
     )
+# -- DataFrames and Parquet --------------------------------------------------------
+class Typed(models.Model):
+    """One nullable field per value type a DataFrame or a Parquet column carries."""
+
+    key = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=20, blank=True)
+    flag = models.BooleanField(null=True)
+    count = models.IntegerField(null=True)
+    amount = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    ratio = models.FloatField(null=True)
+    day = models.DateField(null=True)
+    at = models.DateTimeField(null=True)
+    span = models.DurationField(null=True)
+    uid = models.UUIDField(null=True)
