@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MANAGE := $(PY) manage.py
 
-.PHONY: install demo test lint format bench lock clean
+.PHONY: install demo test lint format bench lock clean browser-deps
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Chromium + Playwright for the admin's browser tests (as root; .ci/run does it).
+browser-deps: install
+	.ci/browser-deps
 
 lint: install
 	$(PY) -m ruff check .
