@@ -11,6 +11,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client
 from django.urls import reverse
 
@@ -319,16 +320,33 @@ def test_upload_size_limit_is_enforced_while_uploading(
     assert stored_files(upload_dir) == []
 
 
-def test_upload_handler_drops_the_file_past_the_limit():
-    from django.core.files.uploadhandler import SkipFile
+class RecordingHandler(FileUploadHandler):
+    """Counts the bytes of uploaded files that reach the handlers keeping them."""
 
-    from importers.admin.uploads import SizeLimitHandler
+    received = 0
 
-    handler = SizeLimitHandler(limit=100)
-    assert handler.receive_data_chunk(b"x" * 60, 0) == b"x" * 60
-    with pytest.raises(SkipFile):
-        handler.receive_data_chunk(b"x" * 60, 60)
-    assert handler.too_large
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        RecordingHandler.received += len(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+def test_the_upload_stops_being_received_at_the_limit(staff_client, settings):
+    settings.IMPORTERS_ADMIN_MAX_UPLOAD_SIZE = 200_000
+    settings.FILE_UPLOAD_HANDLERS = [
+        "tests.test_admin_import.RecordingHandler",
+        *settings.FILE_UPLOAD_HANDLERS,
+    ]
+    RecordingHandler.received = 0
+    content = posts_csv(*(new_post(n, title="x" * 1000) for n in range(1000)))
+    assert len(content) > 1_000_000
+
+    response = upload(staff_client, content)
+
+    assert "larger than the upload limit" in response.content.decode()
+    assert 0 < RecordingHandler.received <= 200_000
 
 
 def test_above_the_run_limit_the_page_gives_the_command(
