@@ -4,7 +4,10 @@ the sha256 and plan checks, escaping. The browser tests are test_admin_browser.p
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,8 @@ from importers.admin.conf import PrivateStorage
 from importers.admin.mixin import registered_importer
 from mysite.blog.admin import PostAdmin
 from mysite.blog.models import Author, Category, Post, Tag
+
+from .conftest import ROOT
 
 IMPORT_URL = "/admin/blog/post/import/"
 HEADER = "slug,title,author,category,status,published_at,views,rating,body,tags\n"
@@ -479,3 +484,17 @@ def test_the_blog_admin_uses_the_registered_importer(rf):
     assert admin.site._registry[Post].get_importer(rf.get("/")) is (
         registered_importer(Post)
     )
+
+
+def test_the_admin_pages_load_the_engine_only_when_used():
+    """Admin autodiscovery imports importers.admin for every manage.py command."""
+    code = (
+        "import sys, django; django.setup(); "
+        "import importers.admin; "
+        "assert 'importers.pipeline' not in sys.modules, 'engine loaded'"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mysite.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

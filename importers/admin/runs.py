@@ -17,7 +17,6 @@ from django.db import DatabaseError, transaction
 from importers.errors import SourceError
 from importers.importer import Importer
 from importers.options import ImportOptions
-from importers.pipeline import run_import
 from importers.results import Report
 
 from .plans import fingerprint, report_data
@@ -102,6 +101,8 @@ def confirm(job: Job, expected: str) -> Outcome:
 
 
 def _dry_run(job: Job) -> Outcome:
+    from importers.pipeline import run_import  # the engine loads on first use
+
     try:
         report = run_import([(job.importer, job.path)], job.options)
     except SourceError as exc:
@@ -113,6 +114,8 @@ def _dry_run(job: Job) -> Outcome:
 
 
 def _checked_run(job: Job, expected: str) -> Outcome:
+    from importers.pipeline import run_import
+
     database = job.options.database
     try:
         with transaction.atomic(using=database):
