@@ -4,6 +4,7 @@ chooses (the rest are the importer's). Validation of the data is the engine's.""
 from __future__ import annotations
 
 import codecs
+import shlex
 from typing import Any
 
 from django import forms
@@ -106,3 +107,16 @@ class UploadForm(forms.Form):
 
 def too_large_message(limit: int) -> str:
     return f"The file is larger than the upload limit of {filesizeformat(limit)}."
+
+
+def command_line(
+    filename: str, options: dict[str, Any], *, importer: str | None, model: str
+) -> str:
+    """Return the `load_data` command that imports a file as the form would."""
+    args = ["python", "manage.py", "load_data", filename]
+    args += ["--importer", importer] if importer else ["--model", model]
+    for option in ("mode", "on_error", "format", "encoding", "delimiter"):
+        value = options.get(option)
+        if value and not (option == "on_error" and value == "abort"):
+            args += [f"--{option.replace('_', '-')}", value]
+    return shlex.join(args)

@@ -16,7 +16,6 @@ Report.
 
 from __future__ import annotations
 
-import shlex
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import router
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -40,7 +38,7 @@ from importers.registry import registered
 
 from . import plans, runs, uploads
 from .conf import get_storage, setting
-from .forms import UploadForm, too_large_message
+from .forms import UploadForm, command_line, too_large_message
 
 
 def registered_importer(model: type) -> type[Importer] | None:
@@ -49,6 +47,10 @@ def registered_importer(model: type) -> type[Importer] | None:
         if importer.model is model:
             return importer
     return None
+
+
+def registered_name(importer: type[Importer]) -> str | None:
+    return next((n for n, i in registered().items() if i is importer), None)
 
 
 class ImportAdminMixin:
@@ -230,13 +232,13 @@ class ImportAdminMixin:
             tables[0] if tables else None,
         )
         size = setting("PAGE_SIZE")
-        rows = Paginator(shown.rows if shown else [], size).get_page(
-            request.GET.get("page")
+        rows, row_links = plans.paginate(
+            request, shown.rows if shown else [], "page", size
         )
-        errors = Paginator(plans.errors(data), size).get_page(
-            request.GET.get("errors_page")
+        errors, error_links = plans.paginate(
+            request, plans.errors(data), "errors_page", size
         )
-        can_confirm, reason = self.can_confirm(plan)
+        reason = plans.blocker(plan)
         return self.render(
             request,
             self.import_preview_template,
@@ -247,31 +249,17 @@ class ImportAdminMixin:
             tables=tables,
             table=shown,
             rows=rows,
-            row_links=page_links(request, rows, "page"),
+            row_links=row_links,
             errors=errors,
-            error_links=page_links(request, errors, "errors_page"),
+            error_links=error_links,
             preview_rows=setting("PREVIEW_ROWS"),
-            can_confirm=can_confirm,
+            can_confirm=reason is None,
             reason=reason,
             confirm_url=self.import_url("import_confirm", token),
             errors_url=self.import_url("import_errors", token)
             if plan["errors_file"]
             else None,
         )
-
-    def can_confirm(self, plan: dict[str, Any]) -> tuple[bool, str | None]:
-        """Say whether a plan can be imported, and why not."""
-        totals = plans.totals(plan["report"])
-        if totals["reject"] and plan["options"]["on_error"] == "abort":
-            rows = totals["reject"]
-            return False, (
-                f"{rows} row{'s' * (rows != 1)} would be rejected and nothing would "
-                "be imported. Fix the file and upload it again, or upload it with "
-                "“Import the valid rows, skip the rejected ones”."
-            )
-        if not totals["create"] and not totals["update"]:
-            return False, "Nothing to import: no row would be created or updated."
-        return True, None
 
     # -- step 3: confirm ---------------------------------------------------------
     def import_confirm_view(self, request: HttpRequest, token: str) -> HttpResponse:
@@ -291,8 +279,8 @@ class ImportAdminMixin:
                 "nothing was imported. Upload it again.",
             )
             return self.render_result(request, upload, outcome, status=409)
-        can_confirm, reason = self.can_confirm(plan)
-        if not can_confirm:
+        reason = plans.blocker(plan)
+        if reason is not None:
             messages.error(request, reason)
             return redirect(self.import_url("import_preview", token))
         importer = self.get_importer(request)
@@ -362,22 +350,6 @@ class ImportAdminMixin:
         )
         return redirect(self.import_url())
 
-    def command_line(
-        self, importer: type[Importer], filename: str, options: dict[str, Any]
-    ) -> str:
-        """Return the `load_data` command that imports a file as the form would."""
-        args = ["python", "manage.py", "load_data", filename]
-        name = next((n for n, i in registered().items() if i is importer), None)
-        if name is not None:
-            args += ["--importer", name]
-        else:
-            args += ["--model", self.opts.label]
-        for option in ("mode", "on_error", "format", "encoding", "delimiter"):
-            value = options.get(option)
-            if value and not (option == "on_error" and value == "abort"):
-                args += [f"--{option.replace('_', '-')}", value]
-        return shlex.join(args)
-
     def render(
         self,
         request: HttpRequest,
@@ -428,7 +400,12 @@ class ImportAdminMixin:
             upload=upload,
             data_size=size,
             limit=setting("MAX_RUN_SIZE"),
-            command=self.command_line(importer, upload.filename, options),
+            command=command_line(
+                upload.filename,
+                options,
+                importer=registered_name(importer),
+                model=self.opts.label,
+            ),
             status=413,
         )
 
@@ -454,22 +431,3 @@ class ImportAdminMixin:
             totals=plans.totals(data) if data else None,
             errors=plans.errors(data)[: setting("PAGE_SIZE")] if data else [],
         )
-
-
-def page_links(request: HttpRequest, page: Page, param: str) -> list[dict[str, Any]]:
-    """Return the links of a paginator whose page number is the `param` parameter."""
-    if not page.has_other_pages():
-        return []
-    links = []
-    for number in page.paginator.get_elided_page_range(page.number):
-        if number == page.paginator.ELLIPSIS or number == page.number:
-            links.append(
-                {"label": number, "url": None, "current": number == page.number}
-            )
-            continue
-        query = request.GET.copy()
-        query[param] = number
-        links.append(
-            {"label": number, "url": f"?{query.urlencode()}", "current": False}
-        )
-    return links

@@ -13,6 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
 from importers.results import ACTIONS, Report
 
 ACTION_LABELS = {
@@ -119,3 +122,36 @@ def preview_tables(data: dict[str, Any], key: tuple[str, ...] = ()) -> list[Tabl
 def errors(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the rejected rows' errors kept in the report, by line."""
     return [e for f in data["files"] for e in f["errors"]]
+
+
+def blocker(plan: dict[str, Any]) -> str | None:
+    """Say why a previewed plan cannot be imported, or None when it can."""
+    count = totals(plan["report"])
+    if count["reject"] and plan["options"]["on_error"] == "abort":
+        rows = count["reject"]
+        return (
+            f"{rows} row{'s' * (rows != 1)} would be rejected and nothing would "
+            "be imported. Fix the file and upload it again, or upload it with "
+            "“Import the valid rows, skip the rejected ones”."
+        )
+    if not count["create"] and not count["update"]:
+        return "Nothing to import: no row would be created or updated."
+    return None
+
+
+def paginate(
+    request: HttpRequest, items: list[Any], param: str, size: int
+) -> tuple[Page, list[dict[str, Any]]]:
+    """Return the page of `items` named by the `param` parameter, and page links."""
+    page = Paginator(items, size).get_page(request.GET.get(param))
+    if not page.has_other_pages():
+        return page, []
+    links = []
+    for number in page.paginator.get_elided_page_range(page.number):
+        url = None
+        if number not in (page.paginator.ELLIPSIS, page.number):
+            query = request.GET.copy()
+            query[param] = number
+            url = f"?{query.urlencode()}"
+        links.append({"label": number, "url": url, "current": number == page.number})
+    return page, links
