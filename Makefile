@@ -15,7 +15,7 @@ MANAGE = $(PY) manage.py
 PYTHON_DJ6 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12)),python3.12)
 VENV_DJ6 ?= .venv-dj6
 
-.PHONY: install demo test test-django6 check-wheel lint format bench lock clean
+.PHONY: install demo test test-django6 check-wheel lint format bench lock clean browser-deps
 
 install: $(VENV)/.installed-dev
 
@@ -40,6 +40,10 @@ test-django6:
 # The built wheel, alone with its runtime dependencies, in a throwaway project.
 check-wheel:
 	PYTHON=$(PYTHON) bash .ci/check-wheel
+
+# Chromium + Playwright for the admin's browser tests (as root; .ci/run does it).
+browser-deps:
+	.ci/browser-deps
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .

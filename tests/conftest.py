@@ -20,6 +20,10 @@ MAKE_POSTS = ROOT / "bench" / "make_posts.py"
 REFERENCE_ROWS = 2500
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Chromium (test_admin_browser)")
+
+
 @pytest.fixture(autouse=True)
 def _seeded_factories():
     reseed(1234)
