@@ -202,7 +202,7 @@ class ImportRun:
                         self.import_file(importer, path)
                     if outermost:
                         window.hold()
-                self.report.finished = outermost
+                self.report.finished = True  # (inside a caller's: handed over)
         except ImportAborted as exc:
             self.report.aborted = str(exc)
             self.report.rolled_back = options.atomic and not options.dry_run

@@ -161,6 +161,8 @@ class Command(ImportCommand):
                 except CommandError as exc:
                     message = f"{exc}; the cleared rows are back"
                     raise CommandError(message, returncode=exc.returncode) from None
+                if self.report is not None:
+                    self.report.finished = False  # not until this commit
                 window.hold()  # the commit, then the report: not split by Ctrl-C
             if self.report is not None:
                 self.report.finished = True  # committed: a signal now says so
