@@ -27,7 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from .errors import SourceError
 from .importer import Importer
-from .options import LIMITS, MODES, ImportOptions, parse_size
+from .options import LIMITS, MODES, ImportOptions, format_size, parse_size
 from .progress import ProgressBar
 from .results import Report, shorten
 
@@ -254,7 +254,7 @@ class ImportCommand(BaseCommand):
                 type=size_argument,
                 metavar="SIZE",
                 help=LIMIT_HELP[option]
-                + f" (default {setting} or {default >> 20:,}M; K, M, G suffixes)",
+                + f" (default {setting} or {format_size(default)}; K, M, G suffixes)",
             )
         read.add_argument(
             "--map",

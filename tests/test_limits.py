@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 import importers.readers
 from importers.errors import SourceError
-from importers.options import ImportOptions, parse_size
+from importers.options import ImportOptions, format_size, parse_size
 from importers.readers import ReadOptions
 from importers.readers.csv import CSVReader
 from importers.readers.xlsx import XLSXReader
@@ -106,6 +106,7 @@ def read_csv(data: str, options: ReadOptions = SMALL) -> tuple[CSVReader, list]:
 )
 def test_sizes_parse_with_binary_suffixes(text, size):
     assert parse_size(text) == size
+    assert parse_size(format_size(size)) == size
 
 
 @pytest.mark.parametrize("text", ["", "lots", "-1", "0", "1.5M", "4X", True])
