@@ -232,6 +232,13 @@ def test_blank_lines_before_the_header_are_counted():
     assert rows == [(202, ["1", "2"], None)]
 
 
+def test_blank_lines_before_the_header_are_not_a_record():
+    data = "\n" * (3 * MB) + "a,b\n" + "\n" * (3 * MB) + "1,2\n"
+    options = ReadOptions(field_size_limit=1000, record_size_limit=MB)
+    _, rows = read_csv(data, options)
+    assert rows == [(6 * MB + 2, ["1", "2"], None)]
+
+
 def test_a_million_blank_lines_cost_the_csv_module_a_step_a_run():
     """Each blank line used to cost a csv step and a Python loop turn (a 1 GiB .gz
     of blank lines took 189 s): runs now go through as one line each."""
