@@ -31,7 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from .errors import ConfigurationError, SourceError
 from .importer import Importer
 from .interrupts import Terminated, ignore_further_signals, terminate_as_interrupt
-from .options import LIMITS, MODES, ImportOptions, parse_size
+from .options import LIMITS, MODES, ImportOptions, format_size, parse_size
 from .progress import ProgressBar
 from .results import Report, RowError, shorten
 
@@ -318,7 +318,7 @@ class ImportCommand(BaseCommand):
                 type=size_argument,
                 metavar="SIZE",
                 help=LIMIT_HELP[option]
-                + f" (default {setting} or {default >> 20:,}M; K, M, G suffixes)",
+                + f" (default {setting} or {format_size(default)}; K, M, G suffixes)",
             )
         read.add_argument(
             "--map",

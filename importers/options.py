@@ -42,6 +42,14 @@ def parse_size(text: str | int) -> int:
     return value
 
 
+def format_size(size: int) -> str:
+    """Write a size as parse_size() reads it, in the largest whole unit: "4G"."""
+    for shift, unit in ((40, "T"), (30, "G"), (20, "M"), (10, "K")):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift}{unit}"
+    return str(size)
+
+
 def setting_limit(name: str) -> int:
     """Return a limit's setting (IMPORTERS_MAX_...), else its default."""
     setting, default = LIMITS[name]

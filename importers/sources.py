@@ -265,12 +265,14 @@ class TextStream:
     def _split(
         self, block: str, max_line: int | None, newline: str, merge: bool = False
     ) -> list[str]:
-        if merge and _blank_lines(block) >= MERGE:
+        if merge and _blank_head(block):  # likely a run: splitting it costs more
             return self._merge(block, max_line)
         if _plain(block) and (newline == "" or "\r" not in block):
             lines = block.splitlines(keepends=True)
         else:  # splitlines() would also split at "\f", "\x1c", "\u2028" ...
             lines = list(io.StringIO(block, newline=newline))
+        if merge and _blank_lines(lines) >= MERGE:
+            return self._merge(block, max_line)
         if max_line is not None and len(block) > max_line:
             for number, line in enumerate(lines, self._lines + 1):
                 if len(line) > max_line:
@@ -387,12 +389,16 @@ class TextStream:
         return ""
 
 
-def _blank_lines(text: str) -> int:
-    """Count (about) the blank lines in `text`, cheaply."""
-    count = text.count("\n\n")
-    if count < MERGE and "\r" in text:
-        count += text.count("\r\r") + text.count("\r\n\r\n")
-    return count
+def _blank_lines(lines: list[str]) -> int:
+    """Count the blank lines in a list of lines, cheaply (str.count of "\n\n"
+    costs more than a list's count)."""
+    return lines.count("\n") + lines.count("\r\n") + lines.count("\r")
+
+
+def _blank_head(text: str) -> bool:
+    """Tell whether `text` starts with blank lines among its first characters."""
+    head = text[:256]
+    return "\n\n\n\n" in head or "\r\n\r\n\r\n" in head or "\r\r\r\r" in head
 
 
 def _plain(text: str) -> bool:

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 import importers.readers
 from importers.errors import SourceError
-from importers.options import ImportOptions, parse_size
+from importers.options import ImportOptions, format_size, parse_size
 from importers.readers import ReadOptions
 from importers.readers.csv import CSVReader
 from importers.readers.xlsx import XLSXReader
@@ -106,6 +106,7 @@ def read_csv(data: str, options: ReadOptions = SMALL) -> tuple[CSVReader, list]:
 )
 def test_sizes_parse_with_binary_suffixes(text, size):
     assert parse_size(text) == size
+    assert parse_size(format_size(size)) == size
 
 
 @pytest.mark.parametrize("text", ["", "lots", "-1", "0", "1.5M", "4X", True])
@@ -229,6 +230,13 @@ def test_runs_of_blank_lines_read_as_line_by_line(name, data):
 def test_blank_lines_before_the_header_are_counted():
     _, rows = read_csv("\n" * 100 + "a,b\n" + "\n" * 100 + "1,2\n")
     assert rows == [(202, ["1", "2"], None)]
+
+
+def test_blank_lines_before_the_header_are_not_a_record():
+    data = "\n" * (3 * MB) + "a,b\n" + "\n" * (3 * MB) + "1,2\n"
+    options = ReadOptions(field_size_limit=1000, record_size_limit=MB)
+    _, rows = read_csv(data, options)
+    assert rows == [(6 * MB + 2, ["1", "2"], None)]
 
 
 def test_a_million_blank_lines_cost_the_csv_module_a_step_a_run():

@@ -49,6 +49,7 @@ class CSVReader(Reader):
                 break
             self._skipped += line_ends(first) or 1
             self._base += 1
+            self._end = self._skipped  # not a record: _feed() must not count it
         else:
             raise self.error("the file is empty", code="empty")
         self._offset(0)  # the runs merged before the header are in _skipped
