@@ -87,9 +87,13 @@ class CompositeProbe:
         self.array = connection.vendor == "postgresql"
         if self.array:
             arrays = ", ".join(f"%s::{array_type(f, connection)}[]" for f in fields)
+            # LIMIT 1 keeps the subquery a lateral one, looked up in the key's
+            # index per key: joined, PostgreSQL hashes the whole table instead.
             self.sql = (
                 f"SELECT v.n, t.{pk} FROM unnest({arrays}) WITH ORDINALITY "
-                f"AS v({', '.join(names)}, n) JOIN {table} t ON {on}"
+                f"AS v({', '.join(names)}, n) CROSS JOIN LATERAL "
+                f"(SELECT t.{pk} FROM {table} t WHERE {on} "
+                "LIMIT 1) t"
             )
         else:
             self.head = f"WITH v(n, {', '.join(names)}) AS (VALUES "
