@@ -263,7 +263,7 @@ class ImportRun:
                 fields=fields,
                 using=options.database,
                 file=source.name,
-                columns=column_map.columns,
+                columns=validator.columns,
                 seen=self.seen,
                 ragged=not positional,
             )
