@@ -142,8 +142,22 @@ def check_options(importer: type[Importer], options: ImportOptions) -> None:
             raise ConfigurationError(
                 f"--key {','.join(options.key)}: {problem}", code="invalid_key"
             )
-    for name, attr in options.lookups.items():
-        problem = lookup_problem(model, name, attr)
+
+
+def check_lookups(importers: Sequence[type[Importer]], lookups: dict[str, str]) -> None:
+    """Refuse a --lookup no model of the run can use (it applies where it fits)."""
+    for name, attr in lookups.items():
+        problems = [
+            lookup_problem(importer.model, name, attr) for importer in importers
+        ]
+        fitting = [
+            problem
+            for importer, problem in zip(importers, problems, strict=True)
+            if any(f.name == name for f in importer.model._meta.get_fields())
+        ]
+        problem = next((p for p in fitting if p), None)
+        if not fitting:
+            problem = problems[0] if problems else None
         if problem:
             raise ConfigurationError(
                 f"--lookup {name}={attr}: {problem}", code="invalid_lookup"
@@ -171,6 +185,7 @@ class ImportRun:
 
     def execute(self, jobs: Sequence[Job]) -> Report:
         options = self.options
+        check_lookups(list(dict.fromkeys(i for i, _ in jobs)), options.lookups)
         for importer, _ in jobs:
             if importer not in self.setups:
                 self.setups[importer] = Setup.build(importer, options)
@@ -298,7 +313,7 @@ class ImportRun:
                 fields=fields,
                 using=options.database,
                 file=source.name,
-                columns=column_map.columns,
+                columns=validator.columns,
                 seen=self.seen,
                 ragged=not positional,
             )

@@ -195,8 +195,10 @@ class Planner:
             if self.uniques:
                 self.check_uniques(plan)
             return plan
-        records = self.without_key(records, plan)
         keys = [self.key_of(record.values) for record in records]
+        if None in keys or (len(self.key) > 1 and any(None in k for k in keys)):
+            records = self.without_key(records, plan)
+            keys = [self.key_of(record.values) for record in records]
         earlier_lines = self.seen.first_lines(
             self.model, keys, [record.line for record in records]
         )

@@ -80,3 +80,13 @@ def test_the_check_runs_in_a_subprocess_without_traceback(manage, tmp_path):
     assert done.returncode == 2
     assert b"Traceback" not in done.stderr
     assert b"--key tags" in done.stderr
+
+
+def test_a_lookup_applies_to_the_files_whose_model_has_the_field(tmp_path, blog):
+    authors = tmp_path / "authors.csv"
+    authors.write_text("username,name\nzed,Zed\n")
+    posts = tmp_path / "posts.csv"
+    posts.write_text("slug,title,body,author\nzed-post,T,b,zed\n")
+    result = run("load_data", str(authors), str(posts), "--lookup", "author=username")
+    assert result.error is None, result
+    assert Post.objects.get(slug="zed-post").author.username == "zed"
