@@ -79,6 +79,8 @@ def size_argument(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise ArgumentTypeError(str(exc)) from None
+
+
 def hint_text(error: RowError) -> str | None:
     """Phrase an error's hint as the option that fixes it, or None."""
     hint = error.hint

@@ -41,6 +41,8 @@ def fillable_pk(model: type[models.Model]) -> bool:
     """
     pk = model._meta.pk
     return not isinstance(pk, AutoFieldMixin) and pk.editable and not pk.auto_created
+
+
 def key_problem(model: type[models.Model], key: Sequence[str]) -> str | None:
     """Return why `key` cannot identify a row of `model`, or None if it can.
 

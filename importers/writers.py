@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.color import no_style
 from django.db import DataError, IntegrityError, connections, models, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import AutoFieldMixin
 
 from .links import write_links
@@ -57,6 +58,12 @@ class Writer:
         in_file = [opts.get_field(n) for n in fields]
         given = {f.name for f in in_file}
         self.many = [f for f in in_file if f.many_to_many]
+        # Fields the database fills when an object omits them (db_default only).
+        self.db_defaults = [
+            f.name
+            for f in in_file
+            if not f.many_to_many and f.has_db_default() and not f.has_default()
+        ]
         self.manager = model._base_manager.db_manager(using)
         self.presave = PreSave(model, given)
         # Updates touch only what the file provides (and what pre_save computes on
@@ -209,6 +216,23 @@ class Writer:
         if self.statements is None:
             self.write_with_orm(items)
             return {}
+        if self.db_defaults:
+            # An object that omits a db_default field leaves it to the database:
+            # a column the statement's fixed list cannot leave out, so such new
+            # rows go through bulk_create, which writes DEFAULT as save() does.
+            deferred = [
+                i
+                for i in items
+                if isinstance(i, Record)
+                and any(
+                    isinstance(i.values.get(name), DatabaseDefault)
+                    for name in self.db_defaults
+                )
+            ]
+            if deferred:
+                self.write_with_orm(deferred)
+                gone = {id(i) for i in deferred}
+                items = [i for i in items if id(i) not in gone]
         return self.write_with_statements(items)
 
     # -- native statements -------------------------------------------------------
