@@ -1,7 +1,7 @@
 """Frames and Parquet beside CSV: the readers alone, then whole imports, and read_frame.
 
-    python /work/shared/bench/make_posts.py DIR --rows 50000 --tags
-    DATABASE_URL=sqlite:///DIR/db.sqlite3 PYTHONPATH=. python notes/measure-g.py DIR
+    python bench/make_posts.py DIR --rows 50000 --tags
+    DATABASE_URL=sqlite:///DIR/db.sqlite3 PYTHONPATH=. python bench/frames.py DIR
 
 Loads DIR's authors and categories, writes DIR/posts.parquet from posts.csv (typed
 columns), then times each way into an empty posts table, twice, interleaved.
