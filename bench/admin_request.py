@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MAKE_POSTS = ROOT.parent / "shared" / "bench" / "make_posts.py"
+MAKE_POSTS = ROOT / "bench" / "make_posts.py"
 
 
 def main() -> None:

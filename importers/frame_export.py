@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from pandas import DataFrame
 
 CHUNK_SIZE = 2000
-INSTALL = "read_frame() needs pandas: pip install django-importers[pandas]"
+INSTALL = "read_frame() needs pandas (the 'pandas' extra): pip install pandas"
 
 
 def read_frame(

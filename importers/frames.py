@@ -25,7 +25,7 @@ BATCH_ROWS = 1000  # rows converted at a time: a slice of the frame, never a cop
 DEFAULT_NAME = "DataFrame"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NAT = -(2**63)  # NaT as datetime64's int64
-INSTALL = "importing a DataFrame needs pandas: pip install django-importers[pandas]"
+INSTALL = "importing a DataFrame needs pandas (the 'pandas' extra): pip install pandas"
 
 
 def is_frame(value: Any) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models
 
-from .planning import Change
+from .planning import Change, link_ends
 from .validation import Record
 
 
@@ -42,12 +42,15 @@ def old_related_names(
         if not field.is_relation or not pks:
             continue
         related = field.related_model
-        to_field = getattr(field, "to_fields", [None])[0] if field.many_to_one else None
+        # Old values are what the row (or its through table) stores: the target
+        # field's value, a to_field's where there is one.
+        target = link_ends(field)[1] if field.many_to_many else field
+        target_field = target.target_field
         manager = related._base_manager.db_manager(using)
-        if to_field:
-            found = manager.in_bulk(pks, field_name=to_field)
-        else:
+        if target_field.primary_key:
             found = manager.in_bulk(pks)
+        else:
+            found = manager.in_bulk(pks, field_name=target_field.attname)
         names[name] = {pk: shown_value(obj) for pk, obj in found.items()}
     return names
 

@@ -31,6 +31,23 @@ def short_name(name: str, width: int) -> str:
     return name if len(name) <= room else "…" + name[-(room - 1) :]
 
 
+class OutputAdapter:
+    """A file-like view of a Django OutputWrapper that writes text as given.
+
+    For data written to the command's stdout (export_data's rows, templates): the
+    wrapper would end every write with a newline.
+    """
+
+    def __init__(self, wrapper: Any) -> None:
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
 class TerminalStream:
     """A file-like view of the terminal under a Django OutputWrapper."""
 

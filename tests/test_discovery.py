@@ -26,7 +26,7 @@ def test_list():
     assert any(
         line.split()[:4] == ["posts", "blog.Post", "key:", "slug"] for line in lines
     )
-    assert lines[-1] == "Readable formats: csv, json, jsonl, tsv, xlsx"
+    assert lines[-1] == "Readable formats: csv, json, jsonl, parquet, tsv, xlsx"
 
 
 def test_list_as_json():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from django.apps import apps
@@ -94,6 +95,22 @@ def make_zoo() -> None:
     zoo.Doc.objects.create(key="d3", data=[True, "text"])
     zoo.Place.objects.create(name="cafe", city="Paris")
     zoo.Restaurant.objects.create(name="bistro", city="Rome", seats=20)
+    zoo.Typed.objects.create(
+        key="t1",
+        label="one",
+        flag=True,
+        count=-3,
+        amount=Decimal("12.50"),
+        ratio=0.25,
+        day=date(2024, 2, 29),
+        span=timedelta(days=1, hours=2),
+        uid=UUID("12345678-1234-5678-1234-567812345678"),
+    )
+    zoo.Typed.objects.create(key="t2")
+    zoo.Note.objects.create(text="a", count=1)
+    fan = Author.objects.create(username="fan", name="Fan")
+    zoo.Fan.objects.create(author=fan)
+    zoo.Patron.objects.create(author=fan)
 
 
 # -- what a table holds, independent of primary keys ---------------------------------
@@ -131,14 +148,11 @@ def content(model: type[models.Model]) -> list[tuple]:
 
 @dataclass(frozen=True)
 class Case:
-    """A model, the models it names (exported and loaded first), and known limits."""
+    """A model, and the models it names (exported and loaded first)."""
 
     label: str
     make: Callable[[], None]
     related: tuple[str, ...] = ()
-    #: (where, why) the current engine cannot read this model back (xfail); where
-    #: is a format ("csv"), a test ("same" or "empty" database) or "all"
-    broken: tuple[tuple[str, str], ...] = ()
 
 
 BLOG = [
@@ -147,33 +161,24 @@ BLOG = [
     Case("blog.Tag", make_blog),
     Case("blog.Post", make_blog, related=("blog.Author", "blog.Category", "blog.Tag")),
 ]
-# Known engine limits on this branch; other helpers are fixing the engine, and the
-# lead turns these cases on after merging (strict=False: an XPASS is no failure).
-ZOO_ONLY_JSON = (("csv", "a CSV cell fills a JSONField as a JSON string, unparsed"),)
-TO_FIELD = "engine: a to_field FK is written with the related pk (to_field fix)"
-OWN_PK = "engine: a char/integer primary key is not among the importable fields"
-MTI = "engine: Can't bulk create a multi-table inherited model"
-SAVE = "engine: a bulk write skips the model's save() override (title_length)"
 ZOO = [
-    Case("zoo.Currency", make_zoo, broken=(("empty", OWN_PK),)),
-    Case("zoo.County", make_zoo, broken=(("empty", OWN_PK),)),
+    Case("zoo.Currency", make_zoo),
+    Case("zoo.County", make_zoo),
     Case("zoo.Country", make_zoo),
     Case("zoo.Label", make_zoo),
     Case(
         "zoo.Product",
         make_zoo,
         related=("zoo.Country", "zoo.Label"),
-        broken=(("all", TO_FIELD),),
     ),
     Case(
         "zoo.ProductTag",
         make_zoo,
         related=("zoo.Country", "zoo.Label", "zoo.Product"),
-        broken=(("empty", TO_FIELD),),
     ),
     Case("zoo.Stamped", make_zoo),
     Case("zoo.Shouty", make_zoo),
-    Case("zoo.SavedTitle", make_zoo, broken=(("empty", SAVE),)),
+    Case("zoo.SavedTitle", make_zoo),
     Case("zoo.Signalled", make_zoo),
     Case("zoo.DbDefaulted", make_zoo),
     Case("zoo.Checked", make_zoo),
@@ -181,11 +186,15 @@ ZOO = [
     Case("zoo.Period", make_zoo),
     Case("zoo.External", make_zoo),
     Case("zoo.Reading", make_zoo),
-    Case("zoo.Doc", make_zoo, broken=ZOO_ONLY_JSON),
-    Case("zoo.LoudDoc", make_zoo, broken=ZOO_ONLY_JSON),
+    Case("zoo.Doc", make_zoo),
+    Case("zoo.LoudDoc", make_zoo),
     Case("zoo.Place", make_zoo),
-    Case("zoo.Restaurant", make_zoo, broken=(("all", MTI),)),
+    Case("zoo.Restaurant", make_zoo),
     Case("zoo.SignalLog", make_zoo),
+    Case("zoo.Typed", make_zoo),
+    Case("zoo.Note", make_zoo),
+    Case("zoo.Fan", make_zoo, related=("blog.Author",)),
+    Case("zoo.Patron", make_zoo, related=("blog.Author",)),
 ]
 CASES = BLOG + ZOO
 FORMATS = ("csv", "json")
@@ -213,9 +222,7 @@ def load(label: str, path: Path) -> dict:
 def params(cases: list[Case], test: str):
     for case in cases:
         for fmt in FORMATS:
-            reason = next((r for w, r in case.broken if w in (fmt, test, "all")), None)
-            marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
-            yield pytest.param(case, fmt, id=f"{case.label}-{fmt}", marks=marks)
+            yield pytest.param(case, fmt, id=f"{case.label}-{fmt}")
 
 
 @pytest.mark.parametrize(("case", "fmt"), list(params(CASES, "same")))

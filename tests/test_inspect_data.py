@@ -119,18 +119,7 @@ def inspected(tmp_path_factory):
     return code, loaded
 
 
-LATE = "engine: a key first seen after the first JSON object is an unknown column"
-
-
-@pytest.mark.parametrize(
-    "app",
-    [
-        pytest.param(app, marks=pytest.mark.xfail(reason=LATE, strict=False))
-        if app == "insp_late"
-        else app
-        for app in APPS
-    ],
-)
+@pytest.mark.parametrize("app", APPS)
 def test_generated_code_migrates_and_imports_every_row(inspected, app):
     loaded = inspected[1]
     returncode, report = loaded[app]

@@ -159,7 +159,9 @@ def test_a_missing_pyarrow_says_what_to_install(tmp_path, monkeypatch):
     path = tmp_path / "posts.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(path)
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # import fails
-    with pytest.raises(SourceError, match=r"pip install django-importers\[parquet\]"):
+    with pytest.raises(
+        SourceError, match=r"the 'parquet' extra\): pip install pyarrow pandas"
+    ):
         read(path)
 
 

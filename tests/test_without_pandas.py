@@ -80,7 +80,7 @@ def test_parquet_without_pyarrow_fails_when_used_saying_what_to_install(
     stderr = done.stderr.decode()
     assert done.returncode != 0
     assert "Traceback" not in stderr
-    assert "pip install django-importers[parquet]" in stderr
+    assert "(the 'parquet' extra): pip install pyarrow pandas" in stderr
 
 
 def test_frames_without_pandas_fail_when_used_saying_what_to_install(
@@ -96,7 +96,7 @@ def test_frames_without_pandas_fail_when_used_saying_what_to_install(
         "    print(exc)\n"
     )
     assert done.stdout.strip() == (
-        "read_frame() needs pandas: pip install django-importers[pandas]"
+        "read_frame() needs pandas (the 'pandas' extra): pip install pandas"
     ), done.stderr
 
 

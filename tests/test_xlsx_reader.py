@@ -126,7 +126,7 @@ def test_missing_openpyxl_fails_when_used_saying_what_to_install(tmp_path, monke
     path = workbook(tmp_path / "a.xlsx", ["name"], ["x"])
     monkeypatch.setitem(sys.modules, "openpyxl", None)  # import openpyxl fails
     assert get_reader("xlsx") is XLSXReader  # registering needs no openpyxl
-    with pytest.raises(SourceError, match=r"pip install django-importers\[xlsx\]"):
+    with pytest.raises(SourceError, match=r"the 'xlsx' extra\): pip install openpyxl"):
         read(path)
 
 

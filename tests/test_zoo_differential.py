@@ -21,13 +21,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from django.db import models
 from django.utils import timezone
+from django.utils.duration import duration_iso_string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from importers.importer import default_key
 from importers.registry import importer_for_model
 from mysite.blog.models import Author, Category, Post, Tag
 from tests.zoo import models as zoo
@@ -188,6 +191,34 @@ CASES = {
         ],
     ),
 }
+CASES.update(
+    {
+        "typed": Case(
+            zoo.Typed,
+            [
+                {
+                    "key": "t1",
+                    "label": "one",
+                    "flag": True,
+                    "count": -3,
+                    "amount": Decimal("12.50"),
+                    "ratio": 0.25,
+                    "day": date(2024, 2, 29),
+                    "at": datetime(
+                        2024, 3, 1, 12, 30, tzinfo=timezone.get_fixed_timezone(60)
+                    ),
+                    "span": timedelta(days=1, hours=2),
+                    "uid": UUID("12345678-1234-5678-1234-567812345678"),
+                },
+                {"key": "t2", "label": "", "flag": False, "count": 0},
+            ],
+        ),
+        # No key: each run creates (one import compared; never run twice here).
+        "note": Case(zoo.Note, [{"text": "a", "count": 1}, {"text": "a", "count": 1}]),
+        "fan": Case(zoo.Fan, [{"author": "ada"}, {"author": "bob"}]),
+        "patron": Case(zoo.Patron, [{"author": "bob"}]),
+    }
+)
 # LoudDoc's JSON values through CSV would be parsed or not: JSON Lines only.
 CASES["louddoc"].formats = ("jsonl",)
 
@@ -202,13 +233,17 @@ def cell(value: Any) -> str:
         return ";".join(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_iso_string(value)
     return str(value)
 
 
 def json_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, Decimal):
+    if isinstance(value, timedelta):
+        return duration_iso_string(value)
+    if isinstance(value, Decimal | UUID):
         return str(value)
     return value
 
@@ -383,7 +418,11 @@ RELATED = {
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_manage_py_load_data_of_every_zoo_model_twice(manage, tmp_path, fmt):
     """First run: the oracle's rows; second run: every row unchanged; no traceback."""
-    cases = [c for c in CASES.values() if c.model is not Post and fmt in c.formats]
+    cases = [
+        c
+        for c in CASES.values()
+        if c.model is not Post and fmt in c.formats and default_key(c.model)
+    ]
     files = [
         write_file(tmp_path / f"{zoo_name(model)}.{fmt}", rows, fmt)
         for model, rows in RELATED.items()

@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "STORAGE": "importers",
     "UPLOAD_DIR": None,  # None: <temporary directory>/django-importers-uploads
     "MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
-    # About 10 s of importing posts on the reference machine (notes/README-h.md).
+    # About 10 s of importing posts on the reference machine (docs/admin.md).
     "MAX_RUN_SIZE": 8 * 1024 * 1024,
     "UPLOAD_TTL": 3600,
     "PREVIEW_ROWS": 200,

@@ -24,7 +24,10 @@ from importers.readers.base import DEFAULT_OPTIONS, Reader, ReadOptions, Row
 from importers.readers.xlsx import seekable
 from importers.sources import Source
 
-INSTALL = "reading .parquet files needs pyarrow: pip install django-importers[parquet]"
+INSTALL = (
+    "reading .parquet files needs pyarrow and pandas (the 'parquet' extra): "
+    "pip install pyarrow pandas"
+)
 BATCH_ROWS = 4096
 SCALES = {"s": (1_000_000, 1), "ms": (1000, 1), "us": (1, 1), "ns": (1, 1000)}
 
@@ -44,7 +47,7 @@ class ParquetReader(Reader):
         except ImportError:
             raise self.error(INSTALL, code="reader_unavailable") from None
         self._failures = (pyarrow.ArrowException, OSError, ValueError)
-        self._file = seekable(source.binary())
+        self._file = seekable(source.binary(), options.file_size_limit, source.name)
         try:
             self._parquet = pyarrow.parquet.ParquetFile(self._file)
             schema = self._parquet.schema_arrow

@@ -33,7 +33,10 @@ from importers.errors import SourceError
 from importers.readers.base import DEFAULT_OPTIONS, Reader, ReadOptions, Row
 from importers.sources import Source, too_big
 
-INSTALL = "reading .xlsx files needs openpyxl: pip install django-importers[xlsx]"
+INSTALL = (
+    "reading .xlsx files needs openpyxl (the 'xlsx' extra): "
+    "pip install openpyxl defusedxml"
+)
 SPOOL = 16 << 20  # bytes of a non-seekable stream (.xlsx.gz, stdin) kept in memory
 SCAN = 1 << 20  # bytes of XML scanned at a time
 MAX_COLUMNS = 16384  # Excel's limit: a row's XML may hold this many empty cells

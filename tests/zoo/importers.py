@@ -25,6 +25,10 @@ ZOO_MODELS = [
     models.LoudDoc,
     models.Place,
     models.Restaurant,
+    models.Typed,
+    models.Note,
+    models.Fan,
+    models.Patron,
 ]
 
 

@@ -71,6 +71,10 @@ class ProductTag(models.Model):
     product = models.ForeignKey(Product, to_field="sku", on_delete=models.CASCADE)
     label = models.ForeignKey(Label, to_field="name", on_delete=models.CASCADE)
 
+    class Meta:
+        # As Django's own through tables: one link per pair.
+        unique_together = [("product", "label")]
+
 
 # -- pre_save, save() and signals ---------------------------------------------------
 class Stamped(models.Model):
@@ -236,6 +240,8 @@ class Patron(models.Model):
     author = models.ForeignKey(
         "blog.Author", on_delete=models.PROTECT, db_constraint=False
     )
+
+
 # -- DataFrames and Parquet --------------------------------------------------------
 class Typed(models.Model):
     """One nullable field per value type a DataFrame or a Parquet column carries."""

@@ -13,7 +13,7 @@ from importers.command import FAILED, USAGE
 from importers.discovery import find_importer
 from importers.exportfiles import WRITERS, format_of, open_output
 from importers.exporting import CHUNK_SIZE, Exporter, ExportError, export_columns
-from importers.progress import OutputAdapter
+from importers.progress import OutputAdapter, TerminalStream
 
 
 class Command(BaseCommand):
@@ -159,12 +159,13 @@ class Command(BaseCommand):
             return None
         from tqdm import tqdm
 
+        stream = TerminalStream(self.stderr)
         return tqdm(
             total=exporter.count(),
             desc=exporter.importer.get_name(),
             unit=" rows",
-            file=OutputAdapter(self.stderr),
-            dynamic_ncols=True,
+            file=stream,
+            ncols=max(10, stream.columns() - 1),  # a wrapped bar scrolls the screen
         )
 
 
